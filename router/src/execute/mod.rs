@@ -1,0 +1,359 @@
+//! Execution of a query plan. Fetches start as soon as the fetches they depend on have finished, so
+//! independent ones run concurrently; results are merged into one response tree. An `_entities` fetch
+//! collects its representations from the objects at its path, sends each distinct representation
+//! once, and merges every result into all objects it stands for. A failed fetch leaves its fields
+//! unset and records an error; the rest of the plan goes on.
+
+pub mod representations;
+pub mod subgraph_client;
+pub mod tree;
+
+use std::collections::HashMap;
+
+use apollo_compiler::response::JsonMap;
+use bytes::Bytes;
+use futures::stream::{FuturesUnordered, StreamExt};
+use http::HeaderMap;
+
+use crate::graphql_error::{GraphqlError, PathSegment, codes};
+use crate::plan::{Fetch, QueryPlan};
+pub use subgraph_client::{FetchError, SubgraphClient, SubgraphEndpoint};
+use tree::{ObjectId, Tree, Value};
+
+/// What execution needs besides the plan.
+pub struct ExecutionContext<'a> {
+    /// Endpoint of each subgraph, by subgraph id.
+    pub endpoints: &'a [SubgraphEndpoint],
+    pub client: &'a SubgraphClient,
+    /// Client headers forwarded to every subgraph.
+    pub forwarded_headers: &'a HeaderMap,
+}
+
+/// The merged data and the errors collected on the way.
+pub struct ExecutionResult {
+    pub tree: Tree,
+    pub errors: Vec<GraphqlError>,
+    /// Whether some fetch failed as a whole (so missing values have an explanation already).
+    pub had_fetch_failure: bool,
+}
+
+/// A fetch ready to send: its body and, for entity fetches, the objects behind each representation.
+struct PreparedFetch {
+    body: Bytes,
+    targets: Vec<Vec<ObjectId>>,
+}
+
+pub async fn execute(
+    context: &ExecutionContext<'_>,
+    plan: &QueryPlan,
+    variables: &JsonMap,
+) -> ExecutionResult {
+    let mut result = ExecutionResult {
+        tree: Tree::new(),
+        errors: Vec::new(),
+        had_fetch_failure: false,
+    };
+    let count = plan.fetches.len();
+    let mut waiting_on: Vec<usize> = plan.fetches.iter().map(|f| f.depends_on.len()).collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for fetch in &plan.fetches {
+        for &dependency in &fetch.depends_on {
+            if dependency < count {
+                dependents[dependency].push(fetch.id);
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..count).filter(|&i| waiting_on[i] == 0).collect();
+    let mut in_flight = FuturesUnordered::new();
+    let mut finished = 0;
+    while finished < count {
+        // Start everything that is ready; fetches with nothing to send finish at once.
+        while let Some(id) = ready.pop() {
+            let fetch = &plan.fetches[id];
+            match prepare(fetch, &result.tree, variables) {
+                Some(prepared) => {
+                    let endpoint = &context.endpoints[fetch.subgraph];
+                    let body = prepared.body.clone();
+                    in_flight.push(async move {
+                        let response = context
+                            .client
+                            .post(endpoint, body, context.forwarded_headers)
+                            .await;
+                        (id, prepared, response)
+                    });
+                }
+                None => {
+                    finished += 1;
+                    release(&dependents[id], &mut waiting_on, &mut ready);
+                }
+            }
+        }
+        if finished >= count {
+            break;
+        }
+        let Some((id, prepared, response)) = in_flight.next().await else {
+            // Nothing in flight and nothing ready: dependencies that can never finish.
+            break;
+        };
+        let fetch = &plan.fetches[id];
+        match response {
+            Ok(body) => merge_response(fetch, &prepared, &body, &mut result),
+            Err(error) => {
+                result.had_fetch_failure = true;
+                result.errors.push(
+                    GraphqlError::new(error.to_string(), error.code())
+                        .with_service(error.service()),
+                );
+            }
+        }
+        finished += 1;
+        release(&dependents[id], &mut waiting_on, &mut ready);
+    }
+    result
+}
+
+fn release(dependents: &[usize], waiting_on: &mut [usize], ready: &mut Vec<usize>) {
+    for &dependent in dependents {
+        waiting_on[dependent] = waiting_on[dependent].saturating_sub(1);
+        if waiting_on[dependent] == 0 {
+            ready.push(dependent);
+        }
+    }
+}
+
+/// The request body of a fetch, or `None` when an entity fetch has no representations to send.
+fn prepare(fetch: &Fetch, tree: &Tree, variables: &JsonMap) -> Option<PreparedFetch> {
+    let mut body = Vec::with_capacity(fetch.operation_json.len() + 256);
+    body.extend_from_slice(b"{\"query\":");
+    body.extend_from_slice(fetch.operation_json.as_bytes());
+    if let Some(name) = &fetch.operation_name {
+        body.extend_from_slice(b",\"operationName\":");
+        write_json(&mut body, name);
+    }
+    body.extend_from_slice(b",\"variables\":{");
+    let mut first = true;
+    let mut targets = Vec::new();
+    if let Some(entity) = &fetch.entity {
+        let collected = representations::collect(tree, entity);
+        if collected.representations.is_empty() {
+            return None;
+        }
+        body.extend_from_slice(b"\"representations\":[");
+        for (i, representation) in collected.representations.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(representation);
+        }
+        body.push(b']');
+        targets = collected.targets;
+        first = false;
+    }
+    for name in &fetch.variables {
+        if let Some(value) = variables.get(name.as_str()) {
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            write_json(&mut body, name.as_str());
+            body.push(b':');
+            if serde_json::to_writer(&mut body, value).is_err() {
+                body.extend_from_slice(b"null");
+            }
+        }
+    }
+    body.extend_from_slice(b"}}");
+    Some(PreparedFetch {
+        body: Bytes::from(body),
+        targets,
+    })
+}
+
+fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.extend_from_slice(b"null");
+    }
+}
+
+/// Parses a subgraph response into the tree and merges it where it belongs.
+fn merge_response(
+    fetch: &Fetch,
+    prepared: &PreparedFetch,
+    body: &[u8],
+    result: &mut ExecutionResult,
+) {
+    let response = match tree::parse_response(&mut result.tree, body) {
+        Ok(response) => response,
+        Err(e) => {
+            result.had_fetch_failure = true;
+            let error = FetchError::Malformed {
+                service: fetch.service.clone(),
+                message: e.to_string(),
+            };
+            result.errors.push(
+                GraphqlError::new(error.to_string(), error.code()).with_service(&fetch.service),
+            );
+            return;
+        }
+    };
+    if response.data.is_none() && response.errors.is_empty() {
+        result.had_fetch_failure = true;
+        result.errors.push(
+            GraphqlError::new(
+                format!(
+                    "subgraph '{}' returned neither data nor errors",
+                    fetch.service
+                ),
+                codes::SUBREQUEST_MALFORMED_RESPONSE,
+            )
+            .with_service(&fetch.service),
+        );
+        return;
+    }
+    let entity_paths = if fetch.entity.is_some() && !response.errors.is_empty() {
+        Some(object_paths(&result.tree, fetch))
+    } else {
+        None
+    };
+    for error in &response.errors {
+        result.errors.extend(subgraph_error(
+            error,
+            fetch,
+            prepared,
+            entity_paths.as_ref(),
+        ));
+    }
+    match (&fetch.entity, response.data) {
+        (None, Some(Value::Object(data))) => result.tree.merge_objects(Tree::ROOT, data),
+        (None, Some(Value::Null)) | (_, None) => {}
+        (Some(_), Some(Value::Object(data))) => {
+            let entities = result.tree.get(data, "_entities").cloned();
+            match entities {
+                Some(Value::List(items)) => {
+                    if items.len() != prepared.targets.len() {
+                        result.errors.push(
+                            GraphqlError::new(
+                                format!(
+                                    "subgraph '{}' returned {} entities for {} representations",
+                                    fetch.service,
+                                    items.len(),
+                                    prepared.targets.len()
+                                ),
+                                codes::SUBREQUEST_MALFORMED_RESPONSE,
+                            )
+                            .with_service(&fetch.service),
+                        );
+                    }
+                    for (item, targets) in items.iter().zip(&prepared.targets) {
+                        if let Value::Object(source) = item {
+                            for &target in targets {
+                                result.tree.merge_objects(target, *source);
+                            }
+                        }
+                    }
+                }
+                Some(Value::Null) | None => {}
+                Some(_) => result.errors.push(
+                    GraphqlError::new(
+                        format!("subgraph '{}' returned a non-list _entities", fetch.service),
+                        codes::SUBREQUEST_MALFORMED_RESPONSE,
+                    )
+                    .with_service(&fetch.service),
+                ),
+            }
+        }
+        (_, Some(_)) => result.errors.push(
+            GraphqlError::new(
+                format!(
+                    "subgraph '{}' returned data that is not an object",
+                    fetch.service
+                ),
+                codes::SUBREQUEST_MALFORMED_RESPONSE,
+            )
+            .with_service(&fetch.service),
+        ),
+    }
+}
+
+/// Concrete response paths of the objects an entity fetch sends, by object.
+fn object_paths(tree: &Tree, fetch: &Fetch) -> HashMap<ObjectId, Vec<PathSegment>> {
+    let mut out = HashMap::new();
+    if let Some(entity) = &fetch.entity {
+        representations::walk_with_paths(tree, &entity.path, &mut |id, path| {
+            out.entry(id).or_insert_with(|| path.to_vec());
+        });
+    }
+    out
+}
+
+/// A subgraph's error, re-pathed onto the client's response (once per object it concerns).
+fn subgraph_error(
+    error: &serde_json::Value,
+    fetch: &Fetch,
+    prepared: &PreparedFetch,
+    entity_paths: Option<&HashMap<ObjectId, Vec<PathSegment>>>,
+) -> Vec<GraphqlError> {
+    let message = error
+        .get("message")
+        .and_then(|m| m.as_str())
+        .unwrap_or("subgraph error without a message")
+        .to_owned();
+    let mut extensions = error
+        .get("extensions")
+        .and_then(|e| e.as_object())
+        .cloned()
+        .unwrap_or_default();
+    extensions
+        .entry("serviceName")
+        .or_insert_with(|| fetch.service.clone().into());
+    let base = GraphqlError {
+        message,
+        locations: Vec::new(),
+        path: None,
+        extensions,
+    };
+    let path: Vec<PathSegment> = error
+        .get("path")
+        .and_then(|p| p.as_array())
+        .map(|segments| {
+            segments
+                .iter()
+                .filter_map(|s| match s {
+                    serde_json::Value::String(k) => Some(PathSegment::Key(k.clone())),
+                    serde_json::Value::Number(n) => {
+                        n.as_u64().map(|i| PathSegment::Index(i as usize))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(paths) = entity_paths else {
+        // Root fetch: paths are already the client's.
+        return vec![if path.is_empty() {
+            base
+        } else {
+            base.with_path(path)
+        }];
+    };
+    if path.first() != Some(&PathSegment::Key("_entities".to_owned())) {
+        return vec![base];
+    }
+    let (index, rest) = match path.get(1) {
+        Some(PathSegment::Index(i)) => (Some(*i), &path[2..]),
+        _ => (None, &path[1..]),
+    };
+    let index = index.or((prepared.targets.len() == 1).then_some(0));
+    let Some(targets) = index.and_then(|i| prepared.targets.get(i)) else {
+        return vec![base];
+    };
+    targets
+        .iter()
+        .filter_map(|target| paths.get(target))
+        .map(|object_path| {
+            let mut full = object_path.clone();
+            full.extend(rest.iter().cloned());
+            base.clone().with_path(full)
+        })
+        .collect()
+}

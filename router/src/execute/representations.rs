@@ -1,0 +1,205 @@
+//! Representations for `_entities` fetches: find the objects at a path of the response tree, write
+//! each one's `__typename`, keys and required fields as JSON, and keep one copy of each distinct
+//! representation together with every object it stands for.
+
+use std::collections::HashMap;
+
+use crate::graphql_error::PathSegment;
+use crate::plan::{EntityFetch, InputSelection, PathStep};
+
+use super::tree::{ObjectId, Tree, Value};
+
+pub struct Collected {
+    /// Distinct representations as JSON.
+    pub representations: Vec<Vec<u8>>,
+    /// For each representation, the objects it stands for.
+    pub targets: Vec<Vec<ObjectId>>,
+}
+
+pub fn collect(tree: &Tree, entity: &EntityFetch) -> Collected {
+    let mut objects = Vec::new();
+    walk(tree, &Value::Object(Tree::ROOT), &entity.path, &mut objects);
+    let mut representations: Vec<Vec<u8>> = Vec::new();
+    let mut targets: Vec<Vec<ObjectId>> = Vec::new();
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    for object in objects {
+        let Some(typename) = tree.typename(object) else {
+            continue;
+        };
+        let Some((_, input)) = entity.inputs.iter().find(|(t, _)| t.as_str() == typename) else {
+            continue;
+        };
+        let mut json = Vec::with_capacity(64);
+        if !write_object(tree, object, input, &mut json, true) {
+            continue;
+        }
+        match index.get(&json) {
+            Some(&i) => targets[i].push(object),
+            None => {
+                index.insert(json.clone(), representations.len());
+                representations.push(json);
+                targets.push(vec![object]);
+            }
+        }
+    }
+    Collected {
+        representations,
+        targets,
+    }
+}
+
+fn walk(tree: &Tree, value: &Value, path: &[PathStep], out: &mut Vec<ObjectId>) {
+    match (path.first(), value) {
+        (None, Value::Object(id)) => out.push(*id),
+        (None, _) => {}
+        (Some(PathStep::Key(key)), Value::Object(id)) => {
+            if let Some(child) = tree.get(*id, key) {
+                walk(tree, child, &path[1..], out);
+            }
+        }
+        (Some(PathStep::List), Value::List(items)) => {
+            for item in items {
+                walk(tree, item, &path[1..], out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Visits the objects at `path` with their concrete response paths.
+pub fn walk_with_paths(
+    tree: &Tree,
+    path: &[PathStep],
+    visit: &mut dyn FnMut(ObjectId, &[PathSegment]),
+) {
+    fn go(
+        tree: &Tree,
+        value: &Value,
+        path: &[PathStep],
+        current: &mut Vec<PathSegment>,
+        visit: &mut dyn FnMut(ObjectId, &[PathSegment]),
+    ) {
+        match (path.first(), value) {
+            (None, Value::Object(id)) => visit(*id, current),
+            (Some(PathStep::Key(key)), Value::Object(id)) => {
+                if let Some(child) = tree.get(*id, key) {
+                    current.push(PathSegment::Key(key.to_string()));
+                    go(tree, child, &path[1..], current, visit);
+                    current.pop();
+                }
+            }
+            (Some(PathStep::List), Value::List(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    current.push(PathSegment::Index(i));
+                    go(tree, item, &path[1..], current, visit);
+                    current.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut current = Vec::new();
+    go(tree, &Value::Object(Tree::ROOT), path, &mut current, visit);
+}
+
+/// Writes the fields of `input` read from `object`. Returns false when a top-level field is missing
+/// (an earlier fetch failed), since the subgraph could not resolve such a representation.
+fn write_object(
+    tree: &Tree,
+    object: ObjectId,
+    input: &InputSelection,
+    out: &mut Vec<u8>,
+    top: bool,
+) -> bool {
+    out.push(b'{');
+    let mut first = true;
+    let typename = tree.typename(object);
+    let applicable_fragments = input
+        .fragments
+        .iter()
+        .filter(|(t, _)| Some(t.as_str()) == typename)
+        .map(|(_, s)| s);
+    let all_fields = input
+        .fields
+        .iter()
+        .chain(applicable_fragments.flat_map(|s| s.fields.iter()));
+    let mut written: Vec<&str> = Vec::new();
+    for field in all_fields {
+        if written.contains(&field.name.as_str()) {
+            continue;
+        }
+        written.push(field.name.as_str());
+        let Some(value) = tree.get(object, &field.tree_key) else {
+            if top {
+                return false;
+            }
+            continue;
+        };
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        write_string(out, &field.name);
+        out.push(b':');
+        if !write_value(tree, value, field.selection.as_ref(), out) {
+            return false;
+        }
+    }
+    out.push(b'}');
+    true
+}
+
+fn write_value(
+    tree: &Tree,
+    value: &Value,
+    selection: Option<&InputSelection>,
+    out: &mut Vec<u8>,
+) -> bool {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::String(s) => write_string(out, s),
+        Value::List(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if !write_value(tree, item, selection, out) {
+                    return false;
+                }
+            }
+            out.push(b']');
+        }
+        Value::Object(id) => match selection {
+            Some(selection) => {
+                if !write_object(tree, *id, selection, out, false) {
+                    return false;
+                }
+            }
+            None => write_raw_object(tree, *id, out),
+        },
+    }
+    true
+}
+
+/// A custom scalar holding an object: all of it.
+fn write_raw_object(tree: &Tree, id: ObjectId, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (key, value)) in tree.object(id).iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(out, key);
+        out.push(b':');
+        write_value(tree, value, None, out);
+    }
+    out.push(b'}');
+}
+
+pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
+    if serde_json::to_writer(&mut *out, s).is_err() {
+        out.extend_from_slice(b"\"\"");
+    }
+}

@@ -1,0 +1,17 @@
+//! The shopgraph federation router. A request travels through the modules in this order:
+//! [`http`] receives it, [`operation`] parses, validates and normalises it, [`plan`] turns it into
+//! subgraph fetches (cached), [`execute`] runs them, and [`respond`] writes exactly the requested
+//! shape as JSON. [`supergraph`] is the model everything consults; [`config`] says how to run.
+
+pub mod config;
+pub mod execute;
+pub mod graphql_error;
+pub mod http;
+pub mod operation;
+pub mod pipeline;
+pub mod plan;
+pub mod respond;
+pub mod supergraph;
+
+pub use config::RouterConfig;
+pub use http::{RouterError, app, app_from_supergraph};

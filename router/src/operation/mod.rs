@@ -1,0 +1,132 @@
+//! The client's operation, before planning: parse and validate the document against the API schema,
+//! pick the operation, coerce its variables, and normalise its selections into one field list per
+//! concrete type ([`normalize`]).
+
+pub mod normalize;
+
+use apollo_compiler::ExecutableDocument;
+use apollo_compiler::ast;
+use apollo_compiler::executable::Operation;
+use apollo_compiler::parser::{Parser, SourceMap};
+use apollo_compiler::request::coerce_variable_values;
+use apollo_compiler::response::JsonMap;
+use apollo_compiler::validation::{DiagnosticList, Valid};
+use apollo_compiler::{Node, Schema};
+
+use crate::graphql_error::{GraphqlError, codes};
+
+pub use normalize::{Field, FieldKind, FieldSet, NormalizedOperation, SubSelection};
+
+/// Largest nesting the parser accepts.
+const RECURSION_LIMIT: usize = 200;
+/// Most tokens the parser reads from one document.
+const TOKEN_LIMIT: usize = 30_000;
+
+/// Parses and validates `query` against the API schema.
+pub fn parse_and_validate(
+    api_schema: &Valid<Schema>,
+    query: &str,
+) -> Result<Valid<ExecutableDocument>, Vec<GraphqlError>> {
+    let mut parser = Parser::new()
+        .recursion_limit(RECURSION_LIMIT)
+        .token_limit(TOKEN_LIMIT);
+    let ast = parser
+        .parse_ast(query, "operation.graphql")
+        .map_err(|e| diagnostics_to_errors(&e.errors, codes::PARSE_FAILED))?;
+    ast.to_executable_validate(api_schema).map_err(|e| {
+        let mut errors = diagnostics_to_errors(&e.errors, codes::VALIDATION_FAILED);
+        // A field whose only subfields were invalid is also reported as having no subfields; that
+        // second error repeats the first in confusing words, so it goes when the text had subfields.
+        let with_subfields = fields_with_subfields(&ast);
+        if errors.len() > 1 {
+            errors.retain(|error| {
+                !(error.message.contains("must have a selection of subfields")
+                    && error
+                        .locations
+                        .first()
+                        .is_some_and(|l| with_subfields.contains(&(l.line, l.column))))
+            });
+        }
+        errors
+    })
+}
+
+/// Line and column of every field written with a selection set.
+fn fields_with_subfields(document: &ast::Document) -> Vec<(usize, usize)> {
+    fn walk(selections: &[ast::Selection], sources: &SourceMap, out: &mut Vec<(usize, usize)>) {
+        for selection in selections {
+            match selection {
+                ast::Selection::Field(field) => {
+                    if !field.selection_set.is_empty()
+                        && let Some(position) =
+                            field.location().and_then(|l| l.line_column(sources))
+                    {
+                        out.push((position.line, position.column));
+                    }
+                    walk(&field.selection_set, sources, out);
+                }
+                ast::Selection::InlineFragment(fragment) => {
+                    walk(&fragment.selection_set, sources, out)
+                }
+                ast::Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for definition in &document.definitions {
+        match definition {
+            ast::Definition::OperationDefinition(operation) => {
+                walk(&operation.selection_set, &document.sources, &mut out)
+            }
+            ast::Definition::FragmentDefinition(fragment) => {
+                walk(&fragment.selection_set, &document.sources, &mut out)
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn diagnostics_to_errors(diagnostics: &DiagnosticList, code: &str) -> Vec<GraphqlError> {
+    diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let json = diagnostic.unstable_to_json_compat();
+            let mut error = GraphqlError::new(json.message, code);
+            for location in json.locations {
+                error = error.with_location(location.line, location.column);
+            }
+            error
+        })
+        .collect()
+}
+
+/// The operation to run: by name, or the only one.
+pub fn select_operation<'d>(
+    document: &'d Valid<ExecutableDocument>,
+    operation_name: Option<&str>,
+) -> Result<&'d Node<Operation>, GraphqlError> {
+    document.operations.get(operation_name).map_err(|e| {
+        let message = match operation_name {
+            Some(name) => format!("unknown operation named \"{name}\": {}", e.message()),
+            None => e.message().to_string(),
+        };
+        GraphqlError::new(message, codes::OPERATION_NOT_FOUND)
+    })
+}
+
+/// Coerces request variables per the spec (defaults, types, required values).
+pub fn coerce_variables(
+    api_schema: &Valid<Schema>,
+    document: &Valid<ExecutableDocument>,
+    operation: &Operation,
+    values: &JsonMap,
+) -> Result<Valid<JsonMap>, GraphqlError> {
+    coerce_variable_values(api_schema, operation, values).map_err(|e| {
+        let mut error = GraphqlError::new(e.message().to_string(), codes::BAD_USER_INPUT);
+        if let Some(location) = e.location().and_then(|l| l.line_column(&document.sources)) {
+            error = error.with_location(location.line, location.column);
+        }
+        error
+    })
+}

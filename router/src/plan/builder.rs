@@ -1,0 +1,1175 @@
+//! The planner. It walks the normalised operation from the root, keeping track of the subgraph that
+//! resolves each position. A field the current subgraph can resolve goes into the current fetch; any
+//! other field makes an entity jump: an `_entities` fetch to a subgraph that can resolve it, keyed by a
+//! `@key` the current subgraph can provide, with its `@requires` planned first as internal selections
+//! (which may jump themselves). Fetches to the same subgraph at the same path from the same parent are
+//! shared, and among candidate subgraphs the planner prefers one already fetched, then the one that
+//! covers the most fields.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use apollo_compiler::ast::{self, OperationType};
+use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::{Name, Node};
+use indexmap::IndexMap;
+
+use super::selection::{FetchSelection, InputField, InputSelection, Step};
+use super::{EntityFetch, Fetch, PathStep, QueryPlan};
+use crate::operation::{Field, FieldKind, FieldSet, NormalizedOperation, SubSelection};
+use crate::supergraph::{FieldSelection, SelectionItem, SubgraphId, Supergraph, TypeKind};
+
+/// How deep `@requires`/`@key` planning may recurse before the planner gives up.
+const MAX_INTERNAL_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("no subgraph can resolve {type_name}.{field} at {path}")]
+    Unsatisfiable {
+        type_name: String,
+        field: String,
+        path: String,
+    },
+    #[error("no key of {type_name} in {subgraph} can be provided at {path}")]
+    NoKey {
+        type_name: String,
+        subgraph: String,
+        path: String,
+    },
+    #[error("the requirements of {type_name}.{field} depend on the fetch that needs them")]
+    Cycle { type_name: String, field: String },
+    #[error("requirements nest deeper than {MAX_INTERNAL_DEPTH} levels at {type_name}")]
+    TooDeep { type_name: String },
+    #[error("the schema has no {0} root type")]
+    NoRootType(&'static str),
+}
+
+type GroupId = usize;
+
+/// A fetch being built.
+#[derive(Debug)]
+struct Group {
+    subgraph: SubgraphId,
+    /// `Some` for root operations.
+    root_kind: Option<OperationType>,
+    path: Vec<PathStep>,
+    selection: FetchSelection,
+    inputs: Vec<(Name, InputSelection)>,
+    deps: BTreeSet<GroupId>,
+}
+
+/// Where the planner stands: a concrete type, resolved by one subgraph, inside one fetch.
+#[derive(Debug, Clone)]
+struct Position {
+    group: GroupId,
+    subgraph: SubgraphId,
+    type_name: Name,
+    /// Where in the group's selection this position's fields go.
+    cursor: Vec<Step>,
+    /// Path of this position in the response tree.
+    path: Vec<PathStep>,
+    /// Fields of this type that the subgraph provides here (`@provides`) although they are external.
+    provided: Option<Arc<FieldSelection>>,
+    /// The client's fields at this position, if the client selects anything here.
+    client: Option<Arc<FieldSet>>,
+}
+
+/// Builds the plan for `operation`.
+pub fn build_plan(
+    supergraph: &Supergraph,
+    operation: &NormalizedOperation,
+) -> Result<QueryPlan, PlanError> {
+    let mut planner = Planner {
+        supergraph,
+        operation,
+        groups: Vec::new(),
+        entity_groups: HashMap::new(),
+        plannable_memo: HashMap::new(),
+        internal_depth: 0,
+    };
+    planner.plan_root()?;
+    Ok(planner.finish())
+}
+
+struct Planner<'a> {
+    supergraph: &'a Supergraph,
+    operation: &'a NormalizedOperation,
+    groups: Vec<Group>,
+    /// (parent group, path, subgraph) → entity group.
+    entity_groups: HashMap<(GroupId, Vec<PathStep>, SubgraphId), GroupId>,
+    /// (subgraph, field set address) → whether the subgraph can plan the set.
+    plannable_memo: HashMap<(SubgraphId, usize), bool>,
+    internal_depth: usize,
+}
+
+impl Planner<'_> {
+    fn plan_root(&mut self) -> Result<(), PlanError> {
+        let kind = self.operation.kind;
+        let root = self.operation.root.clone();
+        let kind_name = match kind {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        };
+        if self.supergraph.root_type(kind).is_none() {
+            return Err(PlanError::NoRootType(kind_name));
+        }
+        let mut query_groups: HashMap<SubgraphId, GroupId> = HashMap::new();
+        let mut last_mutation_group: Option<GroupId> = None;
+        for field in &root.fields {
+            if field.kind != FieldKind::Regular {
+                continue;
+            }
+            let subgraph = self.choose_root_subgraph(&root, field, &query_groups)?;
+            let group = match kind {
+                OperationType::Mutation => match last_mutation_group {
+                    // Consecutive mutation fields on one subgraph run in one operation, in order.
+                    Some(g) if self.groups[g].subgraph == subgraph => g,
+                    _ => {
+                        let deps: BTreeSet<GroupId> = (0..self.groups.len()).collect();
+                        let g = self.new_group(subgraph, Some(kind), Vec::new(), deps);
+                        last_mutation_group = Some(g);
+                        g
+                    }
+                },
+                _ => *query_groups.entry(subgraph).or_insert_with(|| {
+                    self.groups.push(Group {
+                        subgraph,
+                        root_kind: Some(kind),
+                        path: Vec::new(),
+                        selection: FetchSelection::default(),
+                        inputs: Vec::new(),
+                        deps: BTreeSet::new(),
+                    });
+                    self.groups.len() - 1
+                }),
+            };
+            let position = Position {
+                group,
+                subgraph,
+                type_name: root.type_name.clone(),
+                cursor: Vec::new(),
+                path: Vec::new(),
+                provided: None,
+                client: Some(root.clone()),
+            };
+            let mut touched = BTreeSet::new();
+            self.add_local(&position, field, false, &mut touched)?;
+        }
+        Ok(())
+    }
+
+    fn new_group(
+        &mut self,
+        subgraph: SubgraphId,
+        root_kind: Option<OperationType>,
+        path: Vec<PathStep>,
+        deps: BTreeSet<GroupId>,
+    ) -> GroupId {
+        self.groups.push(Group {
+            subgraph,
+            root_kind,
+            path,
+            selection: FetchSelection::default(),
+            inputs: Vec::new(),
+            deps,
+        });
+        self.groups.len() - 1
+    }
+
+    fn choose_root_subgraph(
+        &mut self,
+        root: &FieldSet,
+        field: &Field,
+        existing: &HashMap<SubgraphId, GroupId>,
+    ) -> Result<SubgraphId, PlanError> {
+        let info = self.supergraph.field_info(&root.type_name, &field.name);
+        let candidates: Vec<SubgraphId> = info
+            .map(|i| i.resolvable_in.iter().collect())
+            .unwrap_or_default();
+        let mut best: Option<(SubgraphId, (bool, usize))> = None;
+        for subgraph in candidates {
+            if !self.children_plannable(subgraph, &root.type_name, field, None) {
+                continue;
+            }
+            let score = (
+                existing.contains_key(&subgraph),
+                self.local_coverage(subgraph, field),
+            );
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some((subgraph, score));
+            }
+        }
+        best.map(|(s, _)| s)
+            .ok_or_else(|| PlanError::Unsatisfiable {
+                type_name: root.type_name.to_string(),
+                field: field.name.to_string(),
+                path: String::from("(root)"),
+            })
+    }
+
+    /// How many fields below `field` `subgraph` resolves without leaving it.
+    fn local_coverage(&self, subgraph: SubgraphId, field: &Field) -> usize {
+        let Some(selection) = &field.selection else {
+            return 0;
+        };
+        selection
+            .field_sets()
+            .iter()
+            .map(|set| {
+                set.fields
+                    .iter()
+                    .filter(|f| {
+                        f.kind != FieldKind::Regular
+                            || self
+                                .supergraph
+                                .is_field_local(&set.type_name, &f.name, subgraph)
+                    })
+                    .map(|f| 1 + self.local_coverage(subgraph, f))
+                    .sum::<usize>()
+            })
+            .sum()
+    }
+
+    // ----- planning a field set at a position -----
+
+    fn plan_field_set(
+        &mut self,
+        position: &Position,
+        set: &Arc<FieldSet>,
+        internal: bool,
+        touched: &mut BTreeSet<GroupId>,
+    ) -> Result<(), PlanError> {
+        let mut jumps: Vec<&Field> = Vec::new();
+        for field in &set.fields {
+            match field.kind {
+                FieldKind::Introspection => {}
+                FieldKind::Typename => {
+                    if internal {
+                        self.add_typename(position, touched);
+                    }
+                }
+                FieldKind::Regular => {
+                    if self.is_local(position, field)
+                        && self.children_plannable(
+                            position.subgraph,
+                            &position.type_name,
+                            field,
+                            position.provided.as_deref(),
+                        )
+                    {
+                        self.add_local(position, field, internal, touched)?;
+                    } else {
+                        jumps.push(field);
+                    }
+                }
+            }
+        }
+        if !jumps.is_empty() {
+            self.plan_jumps(position, &jumps, internal, touched)?;
+        }
+        Ok(())
+    }
+
+    fn add_typename(&mut self, position: &Position, touched: &mut BTreeSet<GroupId>) {
+        let typename = Name::new_unchecked("__typename");
+        self.groups[position.group]
+            .selection
+            .at_mut(&position.cursor)
+            .add_field(&typename, &typename, &[], false);
+        touched.insert(position.group);
+    }
+
+    /// Whether the position's subgraph resolves `field` itself, in the fetch it is in.
+    fn is_local(&self, position: &Position, field: &Field) -> bool {
+        let local =
+            self.supergraph
+                .is_field_local(&position.type_name, &field.name, position.subgraph);
+        if local {
+            // A field with @requires needs an entity fetch that carries its requirements.
+            let requires = self
+                .supergraph
+                .field_info(&position.type_name, &field.name)
+                .and_then(|info| info.requires_in(position.subgraph))
+                .is_some();
+            return !requires;
+        }
+        is_provided(
+            position.provided.as_deref(),
+            &position.type_name,
+            &field.name,
+            self.supergraph,
+        )
+    }
+
+    /// Adds `field` to the position's fetch and plans what is below it.
+    fn add_local(
+        &mut self,
+        position: &Position,
+        field: &Field,
+        internal: bool,
+        touched: &mut BTreeSet<GroupId>,
+    ) -> Result<(), PlanError> {
+        let key = self.response_key(position, field, internal);
+        let composite = field.selection.is_some();
+        self.groups[position.group]
+            .selection
+            .at_mut(&position.cursor)
+            .add_field(&key, &field.name, &field.arguments, composite);
+        touched.insert(position.group);
+        let Some(selection) = &field.selection else {
+            return Ok(());
+        };
+        let mut path = position.path.clone();
+        path.push(PathStep::Key(key.clone()));
+        path.extend(std::iter::repeat_n(PathStep::List, list_depth(&field.ty)));
+        let mut cursor = position.cursor.clone();
+        cursor.push(Step::Field(key.clone()));
+        let field_type = field.ty.inner_named_type();
+        let provided = self.child_provided(position, field);
+        let client_selection = client_sub_selection(position.client.as_deref(), &key, field);
+        if selection.is_abstract() {
+            let typename = Name::new_unchecked("__typename");
+            self.groups[position.group]
+                .selection
+                .at_mut(&cursor)
+                .add_field(&typename, &typename, &[], false);
+        }
+        let possible = self
+            .supergraph
+            .possible_types_in(field_type, position.subgraph);
+        for set in selection.field_sets() {
+            let mut child_cursor = cursor.clone();
+            if selection.is_abstract() {
+                if !possible.contains(&set.type_name) || set.fields.is_empty() {
+                    continue;
+                }
+                child_cursor.push(Step::Fragment(set.type_name.clone()));
+            }
+            let child = Position {
+                group: position.group,
+                subgraph: position.subgraph,
+                type_name: set.type_name.clone(),
+                cursor: child_cursor,
+                path: path.clone(),
+                provided: provided.clone(),
+                client: client_selection
+                    .as_ref()
+                    .and_then(|s| s.for_type(&set.type_name).cloned()),
+            };
+            self.plan_field_set(&child, set, internal, touched)?;
+        }
+        Ok(())
+    }
+
+    /// What the subgraph provides below `field`: the rest of the position's provided selection, and
+    /// the field's own `@provides`.
+    fn child_provided(&self, position: &Position, field: &Field) -> Option<Arc<FieldSelection>> {
+        provided_below(
+            self.supergraph,
+            &position.type_name,
+            field,
+            position.subgraph,
+            position.provided.as_deref(),
+        )
+        .map(Arc::new)
+    }
+
+    /// The response key of `field` at `position`: the client's own key, or for fields the planner adds,
+    /// the field name unless the client uses that key for something else.
+    fn response_key(&self, position: &Position, field: &Field, internal: bool) -> Name {
+        if internal {
+            internal_key(position.client.as_deref(), &field.name, &field.arguments)
+        } else {
+            field.response_key.clone()
+        }
+    }
+
+    // ----- entity jumps -----
+
+    fn plan_jumps(
+        &mut self,
+        position: &Position,
+        fields: &[&Field],
+        internal: bool,
+        touched: &mut BTreeSet<GroupId>,
+    ) -> Result<(), PlanError> {
+        let mut remaining: Vec<&Field> = fields.to_vec();
+        while !remaining.is_empty() {
+            let mut best: Option<(SubgraphId, Vec<usize>, (bool, usize))> = None;
+            for subgraph in 0..self.supergraph.subgraphs.len() {
+                let covered: Vec<usize> = remaining
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, field)| self.can_jump(position, field, subgraph))
+                    .map(|(i, _)| i)
+                    .collect();
+                if covered.is_empty() {
+                    continue;
+                }
+                let existing = self.entity_groups.contains_key(&(
+                    position.group,
+                    position.path.clone(),
+                    subgraph,
+                ));
+                let score = (existing, covered.len());
+                if best.as_ref().is_none_or(|(_, _, s)| score > *s) {
+                    best = Some((subgraph, covered, score));
+                }
+            }
+            let Some((subgraph, covered, _)) = best else {
+                let field = remaining[0];
+                return Err(PlanError::Unsatisfiable {
+                    type_name: position.type_name.to_string(),
+                    field: field.name.to_string(),
+                    path: display_path(&position.path),
+                });
+            };
+            let group = self.entity_group(position, subgraph)?;
+            let entity_position = Position {
+                group,
+                subgraph,
+                type_name: position.type_name.clone(),
+                cursor: vec![Step::Fragment(position.type_name.clone())],
+                path: position.path.clone(),
+                provided: None,
+                client: position.client.clone(),
+            };
+            for &index in &covered {
+                let field = remaining[index];
+                self.add_requirements(position, field, group, subgraph)?;
+                self.add_local(&entity_position, field, internal, touched)?;
+            }
+            touched.insert(group);
+            let mut index = 0;
+            remaining.retain(|_| {
+                let keep = !covered.contains(&index);
+                index += 1;
+                keep
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `field` at `position` can be fetched from `subgraph` through an entity jump.
+    fn can_jump(&mut self, position: &Position, field: &Field, subgraph: SubgraphId) -> bool {
+        let Some(info) = self.supergraph.field_info(&position.type_name, &field.name) else {
+            return false;
+        };
+        if !info.resolvable_in.contains(subgraph) {
+            return false;
+        }
+        let requires = info.requires_in(subgraph).cloned();
+        if subgraph == position.subgraph && requires.is_none() {
+            return false;
+        }
+        if self.available_key(position, subgraph).is_none() {
+            return false;
+        }
+        if let Some(requires) = requires {
+            if self.internal_depth >= MAX_INTERNAL_DEPTH {
+                return false;
+            }
+            let set = self.internal_field_set(&position.type_name, &requires);
+            self.internal_depth += 1;
+            let ok = self.set_plannable(position.subgraph, &set, position.provided.as_deref());
+            self.internal_depth -= 1;
+            if !ok {
+                return false;
+            }
+        }
+        self.children_plannable(subgraph, &position.type_name, field, None)
+    }
+
+    /// The entity fetch to `subgraph` for the objects at `position`, created with its key inputs.
+    fn entity_group(
+        &mut self,
+        position: &Position,
+        subgraph: SubgraphId,
+    ) -> Result<GroupId, PlanError> {
+        let map_key = (position.group, position.path.clone(), subgraph);
+        let group = match self.entity_groups.get(&map_key) {
+            Some(&g) => g,
+            None => {
+                let g = self.new_group(
+                    subgraph,
+                    None,
+                    position.path.clone(),
+                    BTreeSet::from([position.group]),
+                );
+                self.entity_groups.insert(map_key, g);
+                g
+            }
+        };
+        let has_type = self.groups[group]
+            .inputs
+            .iter()
+            .any(|(t, _)| t == &position.type_name);
+        if has_type {
+            return Ok(group);
+        }
+        let key = self.choose_key(position, subgraph)?;
+        let mut key_selection = (*key).clone();
+        key_selection.items.insert(
+            0,
+            SelectionItem::Field {
+                name: Name::new_unchecked("__typename"),
+                arguments: Vec::new(),
+                selection: None,
+            },
+        );
+        let key_set = self.internal_field_set(&position.type_name, &key_selection);
+        let mut key_touched = BTreeSet::new();
+        self.plan_internal(position, &key_set, &mut key_touched)?;
+        if key_touched.contains(&group) {
+            return Err(PlanError::Cycle {
+                type_name: position.type_name.to_string(),
+                field: "@key".to_owned(),
+            });
+        }
+        let inputs = input_selection(position.client.as_deref(), &key_set);
+        let entry = &mut self.groups[group];
+        entry.deps.extend(key_touched);
+        entry.inputs.push((position.type_name.clone(), inputs));
+        entry
+            .selection
+            .at_mut(&[Step::Fragment(position.type_name.clone())]);
+        Ok(group)
+    }
+
+    fn choose_key(
+        &mut self,
+        position: &Position,
+        subgraph: SubgraphId,
+    ) -> Result<Arc<FieldSelection>, PlanError> {
+        self.available_key(position, subgraph)
+            .ok_or_else(|| PlanError::NoKey {
+                type_name: position.type_name.to_string(),
+                subgraph: self.supergraph.subgraphs[subgraph].name.clone(),
+                path: display_path(&position.path),
+            })
+    }
+
+    /// The first resolvable key of the position's type in `subgraph` whose fields the position's own
+    /// subgraph can provide.
+    fn available_key(
+        &self,
+        position: &Position,
+        subgraph: SubgraphId,
+    ) -> Option<Arc<FieldSelection>> {
+        let type_info = self.supergraph.type_info(&position.type_name)?;
+        type_info
+            .keys_in(subgraph)
+            .find(|key| {
+                selection_local(
+                    self.supergraph,
+                    position.subgraph,
+                    &position.type_name,
+                    key,
+                    position.provided.as_deref(),
+                )
+            })
+            .cloned()
+    }
+
+    /// Plans the `@requires` of `field` in `subgraph` from `position` and records them as inputs of
+    /// `group`, which then waits for every fetch that provides them.
+    fn add_requirements(
+        &mut self,
+        position: &Position,
+        field: &Field,
+        group: GroupId,
+        subgraph: SubgraphId,
+    ) -> Result<(), PlanError> {
+        let Some(requires) = self
+            .supergraph
+            .field_info(&position.type_name, &field.name)
+            .and_then(|info| info.requires_in(subgraph).cloned())
+        else {
+            return Ok(());
+        };
+        let set = self.internal_field_set(&position.type_name, &requires);
+        let mut requires_touched = BTreeSet::new();
+        self.plan_internal(position, &set, &mut requires_touched)?;
+        if requires_touched.contains(&group) {
+            return Err(PlanError::Cycle {
+                type_name: position.type_name.to_string(),
+                field: field.name.to_string(),
+            });
+        }
+        let inputs = input_selection(position.client.as_deref(), &set);
+        let entry = &mut self.groups[group];
+        entry.deps.extend(requires_touched);
+        if let Some((_, existing)) = entry
+            .inputs
+            .iter_mut()
+            .find(|(t, _)| t == &position.type_name)
+        {
+            existing.merge(&inputs);
+        } else {
+            entry.inputs.push((position.type_name.clone(), inputs));
+        }
+        Ok(())
+    }
+
+    fn plan_internal(
+        &mut self,
+        position: &Position,
+        set: &Arc<FieldSet>,
+        touched: &mut BTreeSet<GroupId>,
+    ) -> Result<(), PlanError> {
+        if self.internal_depth >= MAX_INTERNAL_DEPTH {
+            return Err(PlanError::TooDeep {
+                type_name: position.type_name.to_string(),
+            });
+        }
+        self.internal_depth += 1;
+        let result = self.plan_field_set(position, set, true, touched);
+        self.internal_depth -= 1;
+        result
+    }
+
+    // ----- feasibility -----
+
+    /// Whether everything below `field` can be planned when `subgraph` resolves the field.
+    fn children_plannable(
+        &mut self,
+        subgraph: SubgraphId,
+        parent_type: &Name,
+        field: &Field,
+        provided: Option<&FieldSelection>,
+    ) -> bool {
+        let Some(selection) = &field.selection else {
+            return true;
+        };
+        let child_provided =
+            provided_below(self.supergraph, parent_type, field, subgraph, provided);
+        let possible = self
+            .supergraph
+            .possible_types_in(field.ty.inner_named_type(), subgraph);
+        for set in selection.field_sets() {
+            if selection.is_abstract() && !possible.contains(&set.type_name) {
+                continue;
+            }
+            if !self.set_plannable(subgraph, set, child_provided.as_ref()) {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn set_plannable(
+        &mut self,
+        subgraph: SubgraphId,
+        set: &Arc<FieldSet>,
+        provided: Option<&FieldSelection>,
+    ) -> bool {
+        let memo_key = (subgraph, Arc::as_ptr(set) as usize);
+        if provided.is_none()
+            && let Some(&known) = self.plannable_memo.get(&memo_key)
+        {
+            return known;
+        }
+        let position = Position {
+            group: 0,
+            subgraph,
+            type_name: set.type_name.clone(),
+            cursor: Vec::new(),
+            path: Vec::new(),
+            provided: provided.map(|p| Arc::new(p.clone())),
+            client: None,
+        };
+        let mut ok = true;
+        for field in &set.fields {
+            if field.kind != FieldKind::Regular {
+                continue;
+            }
+            let local = self.is_local(&position, field)
+                && self.children_plannable(subgraph, &set.type_name, field, provided);
+            if local {
+                continue;
+            }
+            let jumpable = (0..self.supergraph.subgraphs.len())
+                .any(|target| self.can_jump(&position, field, target));
+            if !jumpable {
+                ok = false;
+                break;
+            }
+        }
+        if provided.is_none() {
+            self.plannable_memo.insert(memo_key, ok);
+        }
+        ok
+    }
+
+    /// A `@key`/`@requires` field set in the normalised form, typed from the supergraph.
+    fn internal_field_set(&self, type_name: &Name, selection: &FieldSelection) -> Arc<FieldSet> {
+        internal_field_set(self.supergraph, type_name, &[selection])
+    }
+
+    // ----- output -----
+
+    fn finish(self) -> QueryPlan {
+        let order = topological_order(&self.groups);
+        let mut new_index = vec![0; self.groups.len()];
+        for (position, &group) in order.iter().enumerate() {
+            new_index[group] = position;
+        }
+        let operation_name = self.operation.name.as_ref().map(|n| n.to_string());
+        let fetches = order
+            .iter()
+            .enumerate()
+            .map(|(id, &group_id)| {
+                let group = &self.groups[group_id];
+                let service = self.supergraph.subgraphs[group.subgraph].name.clone();
+                let name = operation_name
+                    .as_ref()
+                    .map(|n| format!("{n}__{}__{id}", sanitize(&service)));
+                let (operation, variables) = self.operation_text(group, name.as_deref());
+                let operation_json =
+                    serde_json::to_string(&operation).unwrap_or_else(|_| String::from("\"\""));
+                let mut depends_on: Vec<usize> = group.deps.iter().map(|d| new_index[*d]).collect();
+                depends_on.sort_unstable();
+                Fetch {
+                    id,
+                    subgraph: group.subgraph,
+                    service,
+                    operation,
+                    operation_json,
+                    operation_name: name,
+                    variables,
+                    entity: group.root_kind.is_none().then(|| EntityFetch {
+                        path: group.path.clone(),
+                        inputs: group.inputs.clone(),
+                    }),
+                    depends_on,
+                }
+            })
+            .collect();
+        QueryPlan {
+            kind: self.operation.kind,
+            fetches,
+        }
+    }
+
+    fn operation_text(&self, group: &Group, name: Option<&str>) -> (String, Vec<Name>) {
+        let mut variables = Vec::new();
+        group.selection.collect_variables(&mut variables);
+        let mut definitions = Vec::new();
+        if group.root_kind.is_none() {
+            definitions.push(String::from("$representations: [_Any!]!"));
+        }
+        for variable in &variables {
+            if let Some(definition) = self
+                .operation
+                .variables
+                .iter()
+                .find(|v| &v.name == variable)
+            {
+                definitions.push(format!("${}: {}", definition.name, definition.ty));
+            }
+        }
+        let mut text = String::new();
+        text.push_str(match group.root_kind {
+            Some(OperationType::Mutation) => "mutation",
+            Some(OperationType::Subscription) => "subscription",
+            _ => "query",
+        });
+        if let Some(name) = name {
+            text.push(' ');
+            text.push_str(name);
+        }
+        if !definitions.is_empty() {
+            text.push('(');
+            text.push_str(&definitions.join(", "));
+            text.push(')');
+        }
+        text.push(' ');
+        if group.root_kind.is_some() {
+            group.selection.write(&mut text, None);
+        } else {
+            text.push_str("{ _entities(representations: $representations) ");
+            group.selection.write(&mut text, None);
+            text.push_str(" }");
+        }
+        (text, variables)
+    }
+}
+
+/// Groups ordered so that dependencies come first; among ready groups, creation order.
+fn topological_order(groups: &[Group]) -> Vec<GroupId> {
+    let mut done = vec![false; groups.len()];
+    let mut order = Vec::with_capacity(groups.len());
+    while order.len() < groups.len() {
+        let before = order.len();
+        for (id, group) in groups.iter().enumerate() {
+            if !done[id] && group.deps.iter().all(|d| done[*d] || *d == id) {
+                done[id] = true;
+                order.push(id);
+            }
+        }
+        if order.len() == before {
+            // A cycle slipped through: keep the remaining groups in creation order.
+            for (id, flag) in done.iter_mut().enumerate() {
+                if !*flag {
+                    *flag = true;
+                    order.push(id);
+                }
+            }
+        }
+    }
+    order
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn display_path(path: &[PathStep]) -> String {
+    if path.is_empty() {
+        return String::from("(root)");
+    }
+    path.iter()
+        .map(|step| match step {
+            PathStep::Key(key) => key.to_string(),
+            PathStep::List => String::from("@"),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn list_depth(ty: &ast::Type) -> usize {
+    match ty {
+        ast::Type::Named(_) | ast::Type::NonNullNamed(_) => 0,
+        ast::Type::List(inner) | ast::Type::NonNullList(inner) => 1 + list_depth(inner),
+    }
+}
+
+/// The key a field the planner adds is stored under: its name, unless the client uses that key for a
+/// different field (or the field has arguments), in which case a reserved alias.
+fn internal_key(client: Option<&FieldSet>, name: &Name, arguments: &[Node<ast::Argument>]) -> Name {
+    let clash = client
+        .and_then(|c| c.field_by_key(name))
+        .is_some_and(|f| f.name != *name || f.arguments != arguments);
+    if !clash && arguments.is_empty() {
+        return name.clone();
+    }
+    if arguments.is_empty() {
+        return Name::new_unchecked(&format!("__sg_{name}"));
+    }
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for argument in arguments {
+        argument.name.as_str().hash(&mut hasher);
+        argument.value.to_string().hash(&mut hasher);
+    }
+    Name::new_unchecked(&format!("__sg_{name}_{:x}", hasher.finish() & 0xffff_ffff))
+}
+
+/// The client's selection below the field stored under `key`, when it is the same field.
+fn client_sub_selection(
+    client: Option<&FieldSet>,
+    key: &Name,
+    field: &Field,
+) -> Option<SubSelection> {
+    let client_field = client?.field_by_key(key)?;
+    if client_field.name != field.name || client_field.arguments != field.arguments {
+        return None;
+    }
+    client_field.selection.clone()
+}
+
+/// Whether `field` of `type_name` is among the provided fields.
+fn is_provided(
+    provided: Option<&FieldSelection>,
+    type_name: &Name,
+    field: &Name,
+    supergraph: &Supergraph,
+) -> bool {
+    let Some(provided) = provided else {
+        return false;
+    };
+    provided.items.iter().any(|item| match item {
+        SelectionItem::Field { name, .. } => name == field,
+        SelectionItem::Fragment {
+            type_condition,
+            selection,
+        } => {
+            let applies = type_condition.as_ref().is_none_or(|condition| {
+                condition == type_name || supergraph.schema.is_subtype(condition, type_name)
+            });
+            applies && is_provided(Some(selection), type_name, field, supergraph)
+        }
+    })
+}
+
+/// What `subgraph` provides below `field` of `parent_type`: the part of the inherited provided
+/// selection under the field, and the field's own `@provides`.
+fn provided_below(
+    supergraph: &Supergraph,
+    parent_type: &Name,
+    field: &Field,
+    subgraph: SubgraphId,
+    provided: Option<&FieldSelection>,
+) -> Option<FieldSelection> {
+    let own = supergraph
+        .field_info(parent_type, &field.name)
+        .and_then(|info| info.provides_in(subgraph).cloned());
+    let inherited = provided.and_then(|p| provided_sub_selection(p, &field.name));
+    match (own, inherited) {
+        (Some(own), Some(inherited)) => {
+            let mut merged = (*own).clone();
+            merged.items.extend(inherited.items);
+            Some(merged)
+        }
+        (Some(own), None) => Some((*own).clone()),
+        (None, inherited) => inherited,
+    }
+}
+
+/// The provided selection below `field`.
+fn provided_sub_selection(provided: &FieldSelection, field: &Name) -> Option<FieldSelection> {
+    let mut merged = FieldSelection::default();
+    let mut found = false;
+    for item in &provided.items {
+        match item {
+            SelectionItem::Field {
+                name,
+                selection: Some(selection),
+                ..
+            } if name == field => {
+                found = true;
+                merged.items.extend(selection.items.iter().cloned());
+            }
+            SelectionItem::Fragment { selection, .. } => {
+                if let Some(inner) = provided_sub_selection(selection, field) {
+                    found = true;
+                    merged.items.extend(inner.items);
+                }
+            }
+            _ => {}
+        }
+    }
+    found.then_some(merged)
+}
+
+/// Whether `subgraph` resolves every field of `selection` on `type_name` by itself.
+fn selection_local(
+    supergraph: &Supergraph,
+    subgraph: SubgraphId,
+    type_name: &Name,
+    selection: &FieldSelection,
+    provided: Option<&FieldSelection>,
+) -> bool {
+    selection.items.iter().all(|item| match item {
+        SelectionItem::Field {
+            name,
+            selection: sub,
+            ..
+        } => {
+            let local = supergraph.is_field_local(type_name, name, subgraph)
+                || is_provided(provided, type_name, name, supergraph);
+            if !local {
+                return false;
+            }
+            let Some(sub) = sub else { return true };
+            let Some(field_type) = supergraph
+                .schema
+                .type_field(type_name, name)
+                .ok()
+                .map(|f| f.ty.inner_named_type().clone())
+            else {
+                return false;
+            };
+            let inner_provided = provided.and_then(|p| provided_sub_selection(p, name));
+            supergraph
+                .possible_types_in(&field_type, subgraph)
+                .iter()
+                .all(|t| selection_local(supergraph, subgraph, t, sub, inner_provided.as_ref()))
+        }
+        SelectionItem::Fragment {
+            type_condition,
+            selection,
+        } => {
+            let applies = type_condition.as_ref().is_none_or(|condition| {
+                condition == type_name || supergraph.schema.is_subtype(condition, type_name)
+            });
+            !applies || selection_local(supergraph, subgraph, type_name, selection, provided)
+        }
+    })
+}
+
+/// Builds the normalised form of field sets (`@key`, `@requires`) on the concrete type `type_name`.
+fn internal_field_set(
+    supergraph: &Supergraph,
+    type_name: &Name,
+    selections: &[&FieldSelection],
+) -> Arc<FieldSet> {
+    let mut grouped: IndexMap<Name, (Vec<Node<ast::Argument>>, Vec<&FieldSelection>)> =
+        IndexMap::new();
+    fn collect<'s>(
+        supergraph: &Supergraph,
+        type_name: &Name,
+        selection: &'s FieldSelection,
+        grouped: &mut IndexMap<Name, (Vec<Node<ast::Argument>>, Vec<&'s FieldSelection>)>,
+    ) {
+        for item in &selection.items {
+            match item {
+                SelectionItem::Field {
+                    name,
+                    arguments,
+                    selection,
+                } => {
+                    let entry = grouped
+                        .entry(name.clone())
+                        .or_insert_with(|| (arguments.clone(), Vec::new()));
+                    if let Some(selection) = selection {
+                        entry.1.push(selection);
+                    }
+                }
+                SelectionItem::Fragment {
+                    type_condition,
+                    selection,
+                } => {
+                    let applies = type_condition.as_ref().is_none_or(|condition| {
+                        condition == type_name || supergraph.schema.is_subtype(condition, type_name)
+                    });
+                    if applies {
+                        collect(supergraph, type_name, selection, grouped);
+                    }
+                }
+            }
+        }
+    }
+    for selection in selections {
+        collect(supergraph, type_name, selection, &mut grouped);
+    }
+    let fields = grouped
+        .into_iter()
+        .map(|(name, (arguments, subs))| {
+            if name == "__typename" {
+                return Field {
+                    response_key: name.clone(),
+                    name,
+                    kind: FieldKind::Typename,
+                    arguments: Vec::new(),
+                    ty: ast::Type::NonNullNamed(Name::new_unchecked("String")),
+                    selection: None,
+                };
+            }
+            let ty = supergraph
+                .schema
+                .type_field(type_name, &name)
+                .map(|f| f.ty.clone())
+                .unwrap_or_else(|_| ast::Type::Named(Name::new_unchecked("String")));
+            let inner = ty.inner_named_type().clone();
+            let selection = if subs.is_empty() {
+                None
+            } else {
+                match supergraph.schema.types.get(&inner) {
+                    Some(ExtendedType::Object(_)) => Some(SubSelection::Concrete(
+                        internal_field_set(supergraph, &inner, &subs),
+                    )),
+                    Some(ExtendedType::Interface(_)) | Some(ExtendedType::Union(_)) => {
+                        let mut possible: Vec<Name> = supergraph
+                            .type_info(&inner)
+                            .map(|t| {
+                                t.possible_in
+                                    .values()
+                                    .flatten()
+                                    .cloned()
+                                    .collect::<BTreeSet<_>>()
+                                    .into_iter()
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        possible.retain(|p| {
+                            supergraph
+                                .type_info(p)
+                                .is_some_and(|t| t.kind == TypeKind::Object)
+                        });
+                        Some(SubSelection::Abstract(
+                            possible
+                                .iter()
+                                .map(|object| internal_field_set(supergraph, object, &subs))
+                                .collect(),
+                        ))
+                    }
+                    _ => None,
+                }
+            };
+            Field {
+                response_key: name.clone(),
+                name,
+                kind: FieldKind::Regular,
+                arguments,
+                ty,
+                selection,
+            }
+        })
+        .collect();
+    Arc::new(FieldSet {
+        type_name: type_name.clone(),
+        fields,
+    })
+}
+
+/// What to read from a tree object to send `set` as part of a representation.
+fn input_selection(client: Option<&FieldSet>, set: &FieldSet) -> InputSelection {
+    let mut input = InputSelection::default();
+    for field in &set.fields {
+        let tree_key = if field.kind == FieldKind::Typename {
+            field.name.clone()
+        } else {
+            internal_key(client, &field.name, &field.arguments)
+        };
+        let selection = field.selection.as_ref().map(|sub| {
+            let client_sub = client_sub_selection(client, &tree_key, field);
+            match sub {
+                SubSelection::Concrete(child) => input_selection(
+                    client_sub
+                        .as_ref()
+                        .and_then(|s| s.for_type(&child.type_name))
+                        .map(|s| &**s),
+                    child,
+                ),
+                SubSelection::Abstract(children) => InputSelection {
+                    fields: vec![InputField {
+                        tree_key: Name::new_unchecked("__typename"),
+                        name: Name::new_unchecked("__typename"),
+                        selection: None,
+                    }],
+                    fragments: children
+                        .iter()
+                        .map(|child| {
+                            (
+                                child.type_name.clone(),
+                                input_selection(
+                                    client_sub
+                                        .as_ref()
+                                        .and_then(|s| s.for_type(&child.type_name))
+                                        .map(|s| &**s),
+                                    child,
+                                ),
+                            )
+                        })
+                        .collect(),
+                },
+            }
+        });
+        input.fields.push(InputField {
+            tree_key,
+            name: field.name.clone(),
+            selection,
+        });
+    }
+    input
+}

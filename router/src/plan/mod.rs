@@ -1,0 +1,69 @@
+//! Query plans: which subgraph operations to send, in what order, and where their results go.
+//! A plan is a set of fetches with dependencies; each fetch is a root operation on one subgraph or an
+//! `_entities` operation whose representations are collected at a path of the response tree.
+//! [`builder`] turns a normalised operation into a plan; [`display`] prints it for people.
+
+mod builder;
+mod display;
+mod selection;
+
+use apollo_compiler::Name;
+use apollo_compiler::ast::OperationType;
+
+pub use builder::{PlanError, build_plan};
+pub use selection::{InputField, InputSelection};
+
+use crate::supergraph::SubgraphId;
+
+/// One step along a path of the response tree.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PathStep {
+    /// The value under this response key.
+    Key(Name),
+    /// Every element of the list here.
+    List,
+}
+
+/// A complete plan.
+#[derive(Debug, Clone)]
+pub struct QueryPlan {
+    pub kind: OperationType,
+    /// In an order where every fetch comes after the fetches it depends on.
+    pub fetches: Vec<Fetch>,
+}
+
+/// One operation sent to one subgraph.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    /// Index in [`QueryPlan::fetches`].
+    pub id: usize,
+    pub subgraph: SubgraphId,
+    pub service: String,
+    /// The GraphQL document sent to the subgraph.
+    pub operation: String,
+    /// `operation` as a JSON string literal, ready for request bodies.
+    pub operation_json: String,
+    /// The operation name, when the client's operation had one.
+    pub operation_name: Option<String>,
+    /// Client variables the document uses.
+    pub variables: Vec<Name>,
+    /// For `_entities` fetches: where the representations come from.
+    pub entity: Option<EntityFetch>,
+    /// Fetches that must complete first.
+    pub depends_on: Vec<usize>,
+}
+
+/// Where an `_entities` fetch finds its representations and what they contain.
+#[derive(Debug, Clone)]
+pub struct EntityFetch {
+    /// Path in the response tree of the objects to send.
+    pub path: Vec<PathStep>,
+    /// Per concrete type: the fields of a representation (keys, `@requires`, `__typename`).
+    pub inputs: Vec<(Name, InputSelection)>,
+}
+
+impl QueryPlan {
+    pub fn is_empty(&self) -> bool {
+        self.fetches.is_empty()
+    }
+}

@@ -1,0 +1,341 @@
+//! The response the client gets: the merged tree projected onto exactly the client's selection — its
+//! fields, aliases and order, nothing the planner added — with leaf values checked against the API
+//! schema and the GraphQL null-propagation rules applied, written straight to JSON bytes.
+
+use apollo_compiler::response::JsonMap;
+use apollo_compiler::schema::ExtendedType;
+use apollo_compiler::{Schema, ast};
+
+use crate::execute::representations::write_string;
+use crate::execute::tree::{ObjectId, Tree, Value};
+use crate::graphql_error::{GraphqlError, PathSegment, codes};
+use crate::operation::{FieldKind, FieldSet, NormalizedOperation, SubSelection};
+
+/// A null reached a non-null position and must replace the nearest nullable ancestor.
+struct NullBubble;
+
+struct Writer<'a> {
+    schema: &'a Schema,
+    tree: &'a Tree,
+    introspection: Option<&'a JsonMap>,
+    out: Vec<u8>,
+    path: Vec<PathSegment>,
+    errors: Vec<GraphqlError>,
+    had_fetch_failure: bool,
+}
+
+/// Writes `{"data": …, "errors": […]}` for an executed operation.
+pub fn write_response(
+    schema: &Schema,
+    operation: &NormalizedOperation,
+    tree: &Tree,
+    errors: Vec<GraphqlError>,
+    had_fetch_failure: bool,
+    introspection: Option<&JsonMap>,
+) -> Vec<u8> {
+    let mut writer = Writer {
+        schema,
+        tree,
+        introspection,
+        out: Vec::with_capacity(1024),
+        path: Vec::new(),
+        errors,
+        had_fetch_failure,
+    };
+    writer.out.extend_from_slice(b"{\"data\":");
+    let mark = writer.out.len();
+    if writer.write_object(Tree::ROOT, &operation.root).is_err() {
+        writer.out.truncate(mark);
+        writer.out.extend_from_slice(b"null");
+    }
+    let Writer {
+        mut out, errors, ..
+    } = writer;
+    if !errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        if serde_json::to_writer(&mut out, &errors).is_err() {
+            out.extend_from_slice(b"[]");
+        }
+    }
+    out.push(b'}');
+    out
+}
+
+/// Writes a response that has only errors (a request error: no `data` at all).
+pub fn write_errors(errors: &[GraphqlError]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"{\"errors\":");
+    if serde_json::to_writer(&mut out, errors).is_err() {
+        out.extend_from_slice(b"[]");
+    }
+    out.push(b'}');
+    out
+}
+
+impl Writer<'_> {
+    fn write_object(&mut self, id: ObjectId, set: &FieldSet) -> Result<(), NullBubble> {
+        self.out.push(b'{');
+        for (i, field) in set.fields.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_string(&mut self.out, &field.response_key);
+            self.out.push(b':');
+            match field.kind {
+                FieldKind::Typename => {
+                    // Each field set belongs to one concrete type: that is the object's type.
+                    write_string(&mut self.out, &set.type_name);
+                }
+                FieldKind::Introspection => {
+                    let value = self
+                        .introspection
+                        .and_then(|data| data.get(field.response_key.as_str()));
+                    match value {
+                        Some(value) => {
+                            if serde_json::to_writer(&mut self.out, value).is_err() {
+                                self.out.extend_from_slice(b"null");
+                            }
+                        }
+                        None => self.out.extend_from_slice(b"null"),
+                    }
+                }
+                FieldKind::Regular => {
+                    self.path
+                        .push(PathSegment::Key(field.response_key.to_string()));
+                    let value = self.tree.get(id, &field.response_key);
+                    let result = self.write_value(
+                        value,
+                        &field.ty,
+                        field.selection.as_ref(),
+                        set,
+                        &field.name,
+                    );
+                    self.path.pop();
+                    result?;
+                }
+            }
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    /// Writes a value of type `ty`; a null in a non-null position bubbles up.
+    fn write_value(
+        &mut self,
+        value: Option<&Value>,
+        ty: &ast::Type,
+        selection: Option<&SubSelection>,
+        parent: &FieldSet,
+        field_name: &str,
+    ) -> Result<(), NullBubble> {
+        let mark = self.out.len();
+        let result = self.write_non_null_value(value, ty, selection, parent, field_name);
+        match result {
+            Ok(()) => Ok(()),
+            Err(NullBubble) if !ty.is_non_null() => {
+                self.out.truncate(mark);
+                self.out.extend_from_slice(b"null");
+                Ok(())
+            }
+            Err(bubble) => Err(bubble),
+        }
+    }
+
+    /// Writes the value, or reports a null (which the caller resolves by nullability).
+    fn write_non_null_value(
+        &mut self,
+        value: Option<&Value>,
+        ty: &ast::Type,
+        selection: Option<&SubSelection>,
+        parent: &FieldSet,
+        field_name: &str,
+    ) -> Result<(), NullBubble> {
+        let value = match value {
+            None | Some(Value::Null) => {
+                if ty.is_non_null() {
+                    self.non_null_violation(parent, field_name);
+                    return Err(NullBubble);
+                }
+                self.out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            Some(value) => value,
+        };
+        match ty {
+            ast::Type::List(item) | ast::Type::NonNullList(item) => {
+                let Value::List(items) = value else {
+                    return self.invalid(ty, parent, field_name);
+                };
+                self.out.push(b'[');
+                for (i, element) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    self.path.push(PathSegment::Index(i));
+                    let result =
+                        self.write_value(Some(element), item, selection, parent, field_name);
+                    self.path.pop();
+                    result?;
+                }
+                self.out.push(b']');
+                Ok(())
+            }
+            ast::Type::Named(name) | ast::Type::NonNullNamed(name) => match selection {
+                Some(selection) => {
+                    let Value::Object(id) = value else {
+                        return self.invalid(ty, parent, field_name);
+                    };
+                    let set = match selection {
+                        SubSelection::Concrete(set) => Some(set),
+                        SubSelection::Abstract(_) => self
+                            .tree
+                            .typename(*id)
+                            .and_then(|typename| selection.for_type(typename)),
+                    };
+                    match set {
+                        Some(set) => {
+                            let set = set.clone();
+                            self.write_object(*id, &set)
+                        }
+                        None => {
+                            self.errors.push(
+                                GraphqlError::new(
+                                    format!(
+                                        "abstract type {name} resolved to an unknown type {:?} at {}.{}",
+                                        self.tree.typename(*id).unwrap_or("(none)"),
+                                        parent.type_name,
+                                        field_name
+                                    ),
+                                    codes::INVALID_RESPONSE_VALUE,
+                                )
+                                .with_path(self.path.clone()),
+                            );
+                            self.bubble_or_null(ty)
+                        }
+                    }
+                }
+                None => self.write_leaf(value, name, ty, parent, field_name),
+            },
+        }
+    }
+
+    fn write_leaf(
+        &mut self,
+        value: &Value,
+        type_name: &str,
+        ty: &ast::Type,
+        parent: &FieldSet,
+        field_name: &str,
+    ) -> Result<(), NullBubble> {
+        let valid = match (type_name, value) {
+            ("Int", Value::Number(n)) => n.as_i64().is_some(),
+            ("Float", Value::Number(_)) => true,
+            ("String", Value::String(_)) => true,
+            ("Boolean", Value::Bool(_)) => true,
+            ("ID", Value::String(_)) => true,
+            ("ID", Value::Number(n)) => {
+                if n.as_i64().is_some() {
+                    write_string(&mut self.out, &n.to_string());
+                    return Ok(());
+                }
+                false
+            }
+            ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
+            _ => match self.schema.types.get(type_name) {
+                Some(ExtendedType::Enum(enum_type)) => match value {
+                    Value::String(s) => enum_type.values.contains_key(&**s),
+                    _ => false,
+                },
+                // Custom scalars carry any JSON.
+                _ => true,
+            },
+        };
+        if !valid {
+            return self.invalid(ty, parent, field_name);
+        }
+        self.write_raw(value);
+        Ok(())
+    }
+
+    fn write_raw(&mut self, value: &Value) {
+        match value {
+            Value::Null => self.out.extend_from_slice(b"null"),
+            Value::Bool(b) => self
+                .out
+                .extend_from_slice(if *b { b"true" } else { b"false" }),
+            Value::Number(n) => self.out.extend_from_slice(n.to_string().as_bytes()),
+            Value::String(s) => write_string(&mut self.out, s),
+            Value::List(items) => {
+                self.out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    self.write_raw(item);
+                }
+                self.out.push(b']');
+            }
+            Value::Object(id) => {
+                self.out.push(b'{');
+                for (i, (key, item)) in self.tree.object(*id).iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(b',');
+                    }
+                    write_string(&mut self.out, key);
+                    self.out.push(b':');
+                    self.write_raw(item);
+                }
+                self.out.push(b'}');
+            }
+        }
+    }
+
+    fn invalid(
+        &mut self,
+        ty: &ast::Type,
+        parent: &FieldSet,
+        field_name: &str,
+    ) -> Result<(), NullBubble> {
+        self.errors.push(
+            GraphqlError::new(
+                format!(
+                    "subgraph returned a value that is not a valid {ty} for {}.{field_name}",
+                    parent.type_name
+                ),
+                codes::INVALID_RESPONSE_VALUE,
+            )
+            .with_path(self.path.clone()),
+        );
+        self.bubble_or_null(ty)
+    }
+
+    fn bubble_or_null(&mut self, ty: &ast::Type) -> Result<(), NullBubble> {
+        if ty.is_non_null() {
+            Err(NullBubble)
+        } else {
+            self.out.extend_from_slice(b"null");
+            Ok(())
+        }
+    }
+
+    /// Records an error for a null in a non-null position unless one already explains it.
+    fn non_null_violation(&mut self, parent: &FieldSet, field_name: &str) {
+        let explained = self.had_fetch_failure
+            || self.errors.iter().any(|e| match &e.path {
+                Some(path) => path.starts_with(&self.path) || self.path.starts_with(path),
+                None => false,
+            });
+        if !explained {
+            self.errors.push(
+                GraphqlError::new(
+                    format!(
+                        "Cannot return null for non-nullable field {}.{field_name}",
+                        parent.type_name
+                    ),
+                    codes::NON_NULL_VIOLATION,
+                )
+                .with_path(self.path.clone()),
+            );
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Merging subgraph models into the supergraph model: types are matched by name across
+//! subgraphs (their kinds must agree), then merged kind by kind following the Federation v2
+//! rules (union of output fields, intersection of input fields and arguments, enum values by
+//! usage, `@shareable`/`@external`/`@override` semantics), recording which subgraph contributes
+//! what as `@join__*` data.
+
+mod enums;
+mod fields;
+mod inputs;
+mod mismatch;
+mod type_ref;
+
+use std::collections::HashMap;
+
+use apollo_compiler::Name;
+use indexmap::{IndexMap, IndexSet};
+
+use crate::error::{CompositionError, ErrorCode, ErrorLocation, Position};
+use crate::subgraph::{Applied, CompositeType, Subgraph, SubgraphType, TypeBody, TypeKind};
+use crate::supergraph::{
+    JoinGraph, JoinType, MergedBody, MergedComposite, MergedSchema, MergedType, graph_enum_values,
+};
+use mismatch::describe_values;
+
+const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
+
+/// Merges subgraphs (sorted by name) into the supergraph model.
+pub(crate) fn merge(subgraphs: &[Subgraph]) -> Result<MergedSchema, Vec<CompositionError>> {
+    let mut merger = Merger {
+        subgraphs,
+        errors: Vec::new(),
+        implementations: HashMap::new(),
+        union_members: HashMap::new(),
+    };
+    let schema = merger.merge_all();
+    if merger.errors.is_empty() {
+        Ok(schema)
+    } else {
+        Err(merger.errors)
+    }
+}
+
+pub(super) struct Merger<'a> {
+    pub(super) subgraphs: &'a [Subgraph],
+    pub(super) errors: Vec<CompositionError>,
+    /// Interfaces each object or interface type implements in some subgraph.
+    pub(super) implementations: HashMap<Name, IndexSet<Name>>,
+    /// Members each union has in some subgraph.
+    pub(super) union_members: HashMap<Name, IndexSet<Name>>,
+}
+
+impl<'a> Merger<'a> {
+    fn merge_all(&mut self) -> MergedSchema {
+        let names: Vec<&str> = self.subgraphs.iter().map(|s| s.name.as_str()).collect();
+        let graphs = names
+            .iter()
+            .zip(graph_enum_values(&names))
+            .zip(self.subgraphs)
+            .map(|((name, enum_value), subgraph)| JoinGraph {
+                name: name.to_string(),
+                enum_value,
+                url: subgraph.url.clone(),
+            })
+            .collect();
+
+        let kinds = self.type_kinds();
+        for (name, kind) in &kinds {
+            for (_, ty) in self.sources(name, *kind) {
+                match &ty.body {
+                    TypeBody::Object(composite) | TypeBody::Interface(composite) => {
+                        self.implementations
+                            .entry(name.clone())
+                            .or_default()
+                            .extend(composite.implements.iter().cloned());
+                    }
+                    TypeBody::Union { members } => {
+                        self.union_members
+                            .entry(name.clone())
+                            .or_default()
+                            .extend(members.iter().cloned());
+                    }
+                    _ => {}
+                }
+            }
+        }
+
+        let mut types = IndexMap::new();
+        let mut enums = Vec::new();
+        for (name, kind) in &kinds {
+            if *kind == TypeKind::Enum {
+                enums.push(name.clone());
+                continue;
+            }
+            if let Some(merged) = self.merge_type(name, *kind) {
+                types.insert(name.clone(), merged);
+            }
+        }
+        let usages = enums::enum_usages(&types);
+        for name in enums {
+            let merged = self.merge_enum(&name, usages.get(&name));
+            types.insert(name, merged);
+        }
+        let directives = self.merge_executable_directives();
+        MergedSchema {
+            graphs,
+            types,
+            directives,
+        }
+    }
+
+    /// The kind of every type, in order of first appearance; reports `TYPE_KIND_MISMATCH`.
+    fn type_kinds(&mut self) -> IndexMap<Name, TypeKind> {
+        let mut kinds: IndexMap<Name, TypeKind> = IndexMap::new();
+        let mut mismatched = IndexSet::new();
+        for subgraph in self.subgraphs {
+            for (name, ty) in &subgraph.types {
+                let kind = ty.body.kind();
+                match kinds.get(name) {
+                    None => {
+                        kinds.insert(name.clone(), kind);
+                    }
+                    Some(first) if *first != kind => {
+                        mismatched.insert(name.clone());
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        for name in mismatched {
+            let mut values = Vec::new();
+            let mut locations = Vec::new();
+            for subgraph in self.subgraphs {
+                if let Some(ty) = subgraph.types.get(&name) {
+                    values.push((subgraph.name.clone(), ty.body.kind().describe().to_owned()));
+                    locations.push(subgraph.location(ty.position));
+                }
+            }
+            self.errors.push(
+                CompositionError::new(
+                    ErrorCode::TypeKindMismatch,
+                    format!(
+                        "Type \"{name}\" has mismatched kind: it is defined as {}",
+                        describe_values(&values, None)
+                    ),
+                )
+                .element(name.as_str())
+                .at_all(locations),
+            );
+        }
+        kinds
+    }
+
+    /// The definitions of type `name` with the supergraph `kind`, with their subgraph index.
+    /// Definitions of another kind were reported already and are left out.
+    pub(super) fn sources(&self, name: &str, kind: TypeKind) -> Vec<(usize, &'a SubgraphType)> {
+        let subgraphs: &'a [Subgraph] = self.subgraphs;
+        subgraphs
+            .iter()
+            .enumerate()
+            .filter_map(|(index, subgraph)| {
+                subgraph
+                    .types
+                    .get(name)
+                    .filter(|ty| ty.body.kind() == kind)
+                    .map(|ty| (index, ty))
+            })
+            .collect()
+    }
+
+    pub(super) fn location(&self, subgraph: usize, position: Option<Position>) -> ErrorLocation {
+        self.subgraphs[subgraph].location(position)
+    }
+
+    fn merge_type(&mut self, name: &Name, kind: TypeKind) -> Option<MergedType> {
+        let sources = self.sources(name, kind);
+        self.check_extension_with_no_base(name, &sources);
+        let body = match kind {
+            TypeKind::Scalar => MergedBody::Scalar {
+                specified_by: sources.iter().find_map(|(_, ty)| match &ty.body {
+                    TypeBody::Scalar { specified_by } => specified_by.clone(),
+                    _ => None,
+                }),
+            },
+            TypeKind::Object | TypeKind::Interface => {
+                let composites: Vec<(usize, &CompositeType)> = sources
+                    .iter()
+                    .filter_map(|(index, ty)| match &ty.body {
+                        TypeBody::Object(c) | TypeBody::Interface(c) => Some((*index, c)),
+                        _ => None,
+                    })
+                    .collect();
+                if kind == TypeKind::Interface {
+                    self.check_interface_keys(name, &composites);
+                }
+                let fields = self.merge_fields(name, &composites, kind == TypeKind::Object);
+                let mut implements = IndexSet::new();
+                let mut join_implements = Vec::new();
+                for (index, composite) in &composites {
+                    for interface in &composite.implements {
+                        implements.insert(interface.clone());
+                        join_implements.push((*index, interface.clone()));
+                    }
+                }
+                let composite = MergedComposite {
+                    implements: implements.into_iter().collect(),
+                    join_implements,
+                    fields,
+                };
+                if kind == TypeKind::Object {
+                    MergedBody::Object(composite)
+                } else {
+                    MergedBody::Interface(composite)
+                }
+            }
+            TypeKind::Union => {
+                let members: Vec<Name> = self
+                    .union_members
+                    .get(name)
+                    .map(|members| members.iter().cloned().collect())
+                    .unwrap_or_default();
+                let mut join_members = Vec::new();
+                for member in &members {
+                    for (index, ty) in &sources {
+                        if let TypeBody::Union { members } = &ty.body
+                            && members.contains(member)
+                        {
+                            join_members.push((*index, member.clone()));
+                        }
+                    }
+                }
+                MergedBody::Union {
+                    members,
+                    join_members,
+                }
+            }
+            TypeKind::InputObject => {
+                let inputs: Vec<_> = sources
+                    .iter()
+                    .filter_map(|(index, ty)| match &ty.body {
+                        TypeBody::InputObject { fields } => Some((*index, fields)),
+                        _ => None,
+                    })
+                    .collect();
+                MergedBody::InputObject {
+                    fields: self.merge_input_object(name, &inputs),
+                }
+            }
+            TypeKind::Enum => unreachable!("enums are merged once field types are known"),
+        };
+        if let MergedBody::Object(composite) = &body
+            && composite.fields.is_empty()
+        {
+            return None;
+        }
+        Some(MergedType {
+            name: name.clone(),
+            description: merge_descriptions(
+                sources.iter().map(|(_, ty)| ty.description.as_deref()),
+            ),
+            applied: merge_applied(sources.iter().map(|(_, ty)| &ty.applied)),
+            join_types: join_types(&sources),
+            body,
+        })
+    }
+
+    /// A (non-root) type that every subgraph only declares with `extend` has no definition to
+    /// extend.
+    fn check_extension_with_no_base(&mut self, name: &Name, sources: &[(usize, &SubgraphType)]) {
+        if ROOT_TYPES.contains(&name.as_str()) || sources.iter().any(|(_, ty)| ty.has_definition) {
+            return;
+        }
+        for (index, ty) in sources {
+            self.errors.push(
+                CompositionError::new(
+                    ErrorCode::ExtensionWithNoBase,
+                    format!(
+                        "[{}] Type \"{name}\" is an extension type, but there is no type definition for \"{name}\" in any subgraph.",
+                        self.subgraphs[*index].name
+                    ),
+                )
+                .element(name.as_str())
+                .at(self.location(*index, ty.position)),
+            );
+        }
+    }
+
+    /// A subgraph with a resolvable key on an interface must define every implementation of it.
+    fn check_interface_keys(&mut self, name: &Name, sources: &[(usize, &CompositeType)]) {
+        let implementations: Vec<Name> = self
+            .implementations
+            .iter()
+            .filter(|(implementer, interfaces)| {
+                interfaces.contains(name)
+                    && self.subgraphs.iter().any(|s| {
+                        matches!(
+                            s.types.get(*implementer).map(|t| &t.body),
+                            Some(TypeBody::Object(_))
+                        )
+                    })
+            })
+            .map(|(implementer, _)| implementer.clone())
+            .collect();
+        for (index, composite) in sources {
+            let Some(key) = composite.keys.iter().find(|key| key.resolvable) else {
+                continue;
+            };
+            let subgraphs: &'a [Subgraph] = self.subgraphs;
+            let subgraph = &subgraphs[*index];
+            let mut missing: Vec<&Name> = implementations
+                .iter()
+                .filter(|implementer| {
+                    !matches!(
+                        subgraph.types.get(*implementer).map(|t| &t.body),
+                        Some(TypeBody::Object(c)) if c.implements.contains(name)
+                    )
+                })
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            missing.sort();
+            let listed: Vec<String> = missing.iter().map(|m| format!("\"{m}\"")).collect();
+            self.errors.push(
+                CompositionError::new(
+                    ErrorCode::InterfaceKeyMissingImplementationType,
+                    format!(
+                        "[{0}] Interface type \"{name}\" has a resolvable key (@key(fields: {1:?})) in subgraph \"{0}\" but that subgraph is missing some of the supergraph implementation types of \"{name}\". Subgraph \"{0}\" should define {2} (and have {3} implement \"{name}\").",
+                        subgraph.name,
+                        key.fields,
+                        listed.join(", "),
+                        if missing.len() > 1 { "them" } else { "it" }
+                    ),
+                )
+                .element(name.as_str())
+                .at(subgraph.location(key.position)),
+            );
+        }
+    }
+}
+
+/// One `@join__type` per key per subgraph, or one without key for subgraphs without keys.
+fn join_types(sources: &[(usize, &SubgraphType)]) -> Vec<JoinType> {
+    let mut joins = Vec::new();
+    for (index, ty) in sources {
+        let keys = match &ty.body {
+            TypeBody::Object(c) | TypeBody::Interface(c) => &c.keys[..],
+            _ => &[],
+        };
+        if keys.is_empty() {
+            joins.push(JoinType {
+                graph: *index,
+                key: None,
+                extension: false,
+                resolvable: true,
+            });
+        }
+        for key in keys {
+            joins.push(JoinType {
+                graph: *index,
+                key: Some(key.fields.clone()),
+                extension: key.on_extension,
+                resolvable: key.resolvable,
+            });
+        }
+    }
+    joins
+}
+
+/// The description most subgraphs use (the first such on ties); empty descriptions only when
+/// there is nothing else.
+pub(super) fn merge_descriptions<'d>(
+    descriptions: impl Iterator<Item = Option<&'d str>>,
+) -> Option<String> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for description in descriptions.flatten() {
+        match counts.iter_mut().find(|(text, _)| *text == description) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((description, 1)),
+        }
+    }
+    let non_empty = counts.iter().filter(|(text, _)| !text.is_empty());
+    let best = non_empty.fold(
+        None,
+        |best: Option<(&str, usize)>, &(text, count)| match best {
+            Some((_, best_count)) if best_count >= count => best,
+            _ => Some((text, count)),
+        },
+    );
+    best.map(|(text, _)| text.to_owned())
+        .or_else(|| counts.first().map(|(text, _)| text.to_string()))
+}
+
+/// `@inaccessible` if any subgraph says so, every distinct `@tag`, the first `@deprecated`.
+pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> Applied {
+    let mut merged = Applied::default();
+    for one in applied {
+        merged.inaccessible |= one.inaccessible;
+        for tag in &one.tags {
+            if !merged.tags.contains(tag) {
+                merged.tags.push(tag.clone());
+            }
+        }
+        if merged.deprecated.is_none() {
+            merged.deprecated = one.deprecated.clone();
+        }
+    }
+    merged
+}

@@ -1,0 +1,585 @@
+//! Resolution of a subgraph's `@link` to the federation spec: which federation version the
+//! subgraph uses, under which local names it sees each federation directive and type (plain
+//! imports, renamed imports, or the `federation__` namespaced form), and the definitions of those
+//! directives, which subgraph SDLs usually leave out.
+
+use std::collections::{HashMap, HashSet};
+
+use apollo_compiler::parser::SourceSpan;
+use apollo_compiler::{Node, ast};
+
+const FEDERATION_URL_PREFIX: &str = "https://specs.apollo.dev/federation/";
+/// The highest `v2.x` minor version this composer knows the directives of.
+const HIGHEST_KNOWN_MINOR: u32 = 9;
+
+/// A directive defined by the federation spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum FederationDirective {
+    Key,
+    Requires,
+    Provides,
+    External,
+    Tag,
+    Extends,
+    Shareable,
+    Inaccessible,
+    Override,
+    ComposeDirective,
+    InterfaceObject,
+    Authenticated,
+    RequiresScopes,
+    Policy,
+    Context,
+    FromContext,
+    Cost,
+    ListSize,
+}
+
+impl FederationDirective {
+    const ALL: [Self; 18] = [
+        Self::Key,
+        Self::Requires,
+        Self::Provides,
+        Self::External,
+        Self::Tag,
+        Self::Extends,
+        Self::Shareable,
+        Self::Inaccessible,
+        Self::Override,
+        Self::ComposeDirective,
+        Self::InterfaceObject,
+        Self::Authenticated,
+        Self::RequiresScopes,
+        Self::Policy,
+        Self::Context,
+        Self::FromContext,
+        Self::Cost,
+        Self::ListSize,
+    ];
+
+    /// The directive's name in the spec, without `@`.
+    pub(crate) fn spec_name(self) -> &'static str {
+        match self {
+            Self::Key => "key",
+            Self::Requires => "requires",
+            Self::Provides => "provides",
+            Self::External => "external",
+            Self::Tag => "tag",
+            Self::Extends => "extends",
+            Self::Shareable => "shareable",
+            Self::Inaccessible => "inaccessible",
+            Self::Override => "override",
+            Self::ComposeDirective => "composeDirective",
+            Self::InterfaceObject => "interfaceObject",
+            Self::Authenticated => "authenticated",
+            Self::RequiresScopes => "requiresScopes",
+            Self::Policy => "policy",
+            Self::Context => "context",
+            Self::FromContext => "fromContext",
+            Self::Cost => "cost",
+            Self::ListSize => "listSize",
+        }
+    }
+
+    /// The federation 2 minor version that introduced the directive.
+    fn since_minor(self) -> u32 {
+        match self {
+            Self::Key
+            | Self::Requires
+            | Self::Provides
+            | Self::External
+            | Self::Tag
+            | Self::Extends
+            | Self::Shareable
+            | Self::Inaccessible
+            | Self::Override => 0,
+            Self::ComposeDirective => 1,
+            Self::InterfaceObject => 3,
+            Self::Authenticated | Self::RequiresScopes => 5,
+            Self::Policy => 6,
+            Self::Context | Self::FromContext => 8,
+            Self::Cost | Self::ListSize => 9,
+        }
+    }
+
+    /// Whether federation 1 subgraphs (no `@link`) know the directive.
+    fn in_federation_1(self) -> bool {
+        matches!(
+            self,
+            Self::Key
+                | Self::Requires
+                | Self::Provides
+                | Self::External
+                | Self::Extends
+                | Self::Tag
+                | Self::Inaccessible
+        )
+    }
+
+    /// Whether this composer merges the directive; the others are reported as unsupported when
+    /// a subgraph applies them.
+    pub(crate) fn is_supported(self) -> bool {
+        !matches!(
+            self,
+            Self::ComposeDirective
+                | Self::InterfaceObject
+                | Self::Authenticated
+                | Self::RequiresScopes
+                | Self::Policy
+                | Self::Context
+                | Self::FromContext
+                | Self::Cost
+                | Self::ListSize
+        )
+    }
+}
+
+/// A type defined by the federation spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum FederationType {
+    FieldSet,
+    Scope,
+    Policy,
+    ContextFieldValue,
+}
+
+impl FederationType {
+    const ALL: [Self; 4] = [
+        Self::FieldSet,
+        Self::Scope,
+        Self::Policy,
+        Self::ContextFieldValue,
+    ];
+
+    fn spec_name(self) -> &'static str {
+        match self {
+            Self::FieldSet => "FieldSet",
+            Self::Scope => "Scope",
+            Self::Policy => "Policy",
+            Self::ContextFieldValue => "ContextFieldValue",
+        }
+    }
+
+    fn since_minor(self) -> u32 {
+        match self {
+            Self::FieldSet => 0,
+            Self::Scope => 5,
+            Self::Policy => 6,
+            Self::ContextFieldValue => 8,
+        }
+    }
+}
+
+/// Which federation the subgraph is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FederationVersion {
+    /// No `@link` to the federation spec: Federation 1 semantics.
+    One,
+    /// `@link(url: "https://specs.apollo.dev/federation/v2.<minor>")`.
+    Two { minor: u32 },
+}
+
+/// A problem with the `@link` directives themselves.
+#[derive(Debug)]
+pub(crate) struct LinkIssue {
+    pub(crate) unknown_version: bool,
+    pub(crate) message: String,
+    pub(crate) location: Option<SourceSpan>,
+}
+
+/// The federation vocabulary of one subgraph, in its own local names.
+#[derive(Debug)]
+pub(crate) struct FederationNames {
+    pub(crate) version: FederationVersion,
+    /// Prefix of non-imported names: `federation` unless the link says `as:`.
+    namespace: String,
+    directives: HashMap<FederationDirective, String>,
+    by_local_name: HashMap<String, FederationDirective>,
+    types: HashMap<FederationType, String>,
+}
+
+impl FederationNames {
+    /// Reads the `@link` directives of the schema definition and extensions of `document`.
+    pub(crate) fn resolve(document: &ast::Document) -> Result<Self, Vec<LinkIssue>> {
+        let mut issues = Vec::new();
+        let mut federation_link: Option<&Node<ast::Directive>> = None;
+        for directive in schema_directives(document) {
+            if directive.name != "link" {
+                continue;
+            }
+            let Some(url) = directive
+                .specified_argument_by_name("url")
+                .and_then(|v| v.as_str())
+            else {
+                continue;
+            };
+            if !url.starts_with(FEDERATION_URL_PREFIX) {
+                continue;
+            }
+            if federation_link.is_some() {
+                issues.push(LinkIssue {
+                    unknown_version: false,
+                    message: "the federation spec is linked more than once".to_owned(),
+                    location: directive.location(),
+                });
+                continue;
+            }
+            federation_link = Some(directive);
+        }
+        let Some(link) = federation_link else {
+            return if issues.is_empty() {
+                Ok(Self::federation_1())
+            } else {
+                Err(issues)
+            };
+        };
+
+        let url = link
+            .specified_argument_by_name("url")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let minor = match parse_version(&url[FEDERATION_URL_PREFIX.len()..]) {
+            Some((2, minor)) if minor <= HIGHEST_KNOWN_MINOR => minor,
+            _ => {
+                issues.push(LinkIssue {
+                    unknown_version: true,
+                    message: format!(
+                        "Invalid version in @link(url: \"{url}\"): this composer supports federation v2.0 to v2.{HIGHEST_KNOWN_MINOR}"
+                    ),
+                    location: link.location(),
+                });
+                return Err(issues);
+            }
+        };
+        let namespace = match link.specified_argument_by_name("as") {
+            None => "federation".to_owned(),
+            Some(value) => match value.as_str() {
+                Some(name) if !name.starts_with('@') && !name.is_empty() => name.to_owned(),
+                _ => {
+                    issues.push(LinkIssue {
+                        unknown_version: false,
+                        message: format!(
+                            "Invalid @link(as:) value {value}: it must be a name without \"@\""
+                        ),
+                        location: value.location(),
+                    });
+                    "federation".to_owned()
+                }
+            },
+        };
+
+        let mut directives = HashMap::new();
+        let mut types = HashMap::new();
+        let imports: &[Node<ast::Value>] = match link
+            .specified_argument_by_name("import")
+            .map(|v| v.as_ref())
+        {
+            Some(ast::Value::List(items)) => items,
+            Some(other) => {
+                issues.push(LinkIssue {
+                    unknown_version: false,
+                    message: format!("Invalid @link(import:) value {other}: expected a list"),
+                    location: link.location(),
+                });
+                &[]
+            }
+            None => &[],
+        };
+        for import in imports {
+            let (name, alias) = match import.as_ref() {
+                ast::Value::String(name) => (name.clone(), name.clone()),
+                ast::Value::Object(fields) => {
+                    let field = |wanted: &str| {
+                        fields
+                            .iter()
+                            .find(|(n, _)| n == wanted)
+                            .and_then(|(_, v)| v.as_str())
+                            .map(str::to_owned)
+                    };
+                    match field("name") {
+                        Some(name) => {
+                            let alias = field("as").unwrap_or_else(|| name.clone());
+                            (name, alias)
+                        }
+                        None => {
+                            issues.push(LinkIssue {
+                                unknown_version: false,
+                                message: format!(
+                                    "Invalid @link import {import}: an object import needs a \"name\""
+                                ),
+                                location: import.location(),
+                            });
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    issues.push(LinkIssue {
+                        unknown_version: false,
+                        message: format!(
+                            "Invalid @link import {import}: expected a string or {{ name, as }}"
+                        ),
+                        location: import.location(),
+                    });
+                    continue;
+                }
+            };
+            if let Some(directive_name) = name.strip_prefix('@') {
+                let known = FederationDirective::ALL
+                    .into_iter()
+                    .find(|d| d.spec_name() == directive_name && d.since_minor() <= minor);
+                match (known, alias.strip_prefix('@')) {
+                    (Some(directive), Some(local)) => {
+                        directives.insert(directive, local.to_owned());
+                    }
+                    (Some(_), None) => issues.push(LinkIssue {
+                        unknown_version: false,
+                        message: format!(
+                            "Invalid @link import renaming directive \"{name}\" to \"{alias}\": a directive must be renamed to a name starting with \"@\""
+                        ),
+                        location: import.location(),
+                    }),
+                    (None, _) => issues.push(LinkIssue {
+                        unknown_version: false,
+                        message: format!(
+                            "Cannot import unknown element \"{name}\" from federation v2.{minor}."
+                        ),
+                        location: import.location(),
+                    }),
+                }
+            } else {
+                let known = FederationType::ALL
+                    .into_iter()
+                    .find(|t| t.spec_name() == name && t.since_minor() <= minor);
+                match known {
+                    Some(ty) if !alias.starts_with('@') => {
+                        types.insert(ty, alias);
+                    }
+                    Some(_) => issues.push(LinkIssue {
+                        unknown_version: false,
+                        message: format!(
+                            "Invalid @link import renaming type \"{name}\" to \"{alias}\": a type cannot be renamed to a directive name"
+                        ),
+                        location: import.location(),
+                    }),
+                    None => issues.push(LinkIssue {
+                        unknown_version: false,
+                        message: format!(
+                            "Cannot import unknown element \"{name}\" from federation v2.{minor}."
+                        ),
+                        location: import.location(),
+                    }),
+                }
+            }
+        }
+        if !issues.is_empty() {
+            return Err(issues);
+        }
+        for directive in FederationDirective::ALL {
+            if directive.since_minor() <= minor {
+                directives
+                    .entry(directive)
+                    .or_insert_with(|| format!("{namespace}__{}", directive.spec_name()));
+            }
+        }
+        for ty in FederationType::ALL {
+            if ty.since_minor() <= minor {
+                types
+                    .entry(ty)
+                    .or_insert_with(|| format!("{namespace}__{}", ty.spec_name()));
+            }
+        }
+        Ok(Self::new(
+            FederationVersion::Two { minor },
+            namespace,
+            directives,
+            types,
+        ))
+    }
+
+    fn federation_1() -> Self {
+        let directives = FederationDirective::ALL
+            .into_iter()
+            .filter(|d| d.in_federation_1())
+            .map(|d| (d, d.spec_name().to_owned()))
+            .collect();
+        let types = HashMap::from([(FederationType::FieldSet, "_FieldSet".to_owned())]);
+        Self::new(
+            FederationVersion::One,
+            "federation".to_owned(),
+            directives,
+            types,
+        )
+    }
+
+    fn new(
+        version: FederationVersion,
+        namespace: String,
+        directives: HashMap<FederationDirective, String>,
+        types: HashMap<FederationType, String>,
+    ) -> Self {
+        let by_local_name = directives
+            .iter()
+            .map(|(directive, local)| (local.clone(), *directive))
+            .collect();
+        Self {
+            version,
+            namespace,
+            directives,
+            by_local_name,
+            types,
+        }
+    }
+
+    /// The federation directive a directive application refers to, if any.
+    pub(crate) fn directive(&self, local_name: &str) -> Option<FederationDirective> {
+        self.by_local_name.get(local_name).copied()
+    }
+
+    /// Whether a type is federation or link machinery that never reaches the supergraph.
+    pub(crate) fn is_machinery_type(&self, name: &str) -> bool {
+        matches!(name, "_Any" | "_Entity" | "_Service" | "_FieldSet")
+            || name.starts_with("link__")
+            || name.starts_with(&format!("{}__", self.namespace))
+            || self.types.values().any(|local| local == name)
+    }
+
+    /// Whether a directive definition is federation or link machinery.
+    pub(crate) fn is_machinery_directive(&self, name: &str) -> bool {
+        name == "link" || self.by_local_name.contains_key(name)
+    }
+
+    /// SDL defining every federation directive, type and link element that `document` uses
+    /// without defining, so that the subgraph can be validated as a plain GraphQL schema.
+    pub(crate) fn missing_definitions(&self, document: &ast::Document) -> String {
+        let mut defined_directives = HashSet::new();
+        let mut defined_types = HashSet::new();
+        for definition in &document.definitions {
+            match definition {
+                ast::Definition::DirectiveDefinition(def) => {
+                    defined_directives.insert(def.name.as_str());
+                }
+                other => {
+                    if let Some(name) = other.name() {
+                        defined_types.insert(name.as_str());
+                    }
+                }
+            }
+        }
+        let type_name = |ty: FederationType| {
+            self.types
+                .get(&ty)
+                .cloned()
+                .unwrap_or_else(|| format!("{}__{}", self.namespace, ty.spec_name()))
+        };
+        let mut sdl = String::new();
+        let mut used_types = HashSet::new();
+        let mut directives: Vec<_> = self.directives.iter().collect();
+        directives.sort_by_key(|(_, local)| local.as_str());
+        for (directive, local) in directives {
+            if defined_directives.contains(local.as_str()) {
+                continue;
+            }
+            let (arguments, tail, uses) = directive_shape(*directive, self.version);
+            let arguments = uses.iter().fold(arguments.to_owned(), |text, ty| {
+                text.replace(&format!("${}", ty.spec_name()), &type_name(*ty))
+            });
+            used_types.extend(uses.iter().copied());
+            sdl.push_str(&format!("directive @{local}{arguments} {tail}\n"));
+        }
+        for ty in FederationType::ALL {
+            let name = type_name(ty);
+            if used_types.contains(&ty) && !defined_types.contains(name.as_str()) {
+                sdl.push_str(&format!("scalar {name}\n"));
+            }
+        }
+        if self.version != FederationVersion::One {
+            if !defined_directives.contains("link") {
+                sdl.push_str("directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA\n");
+            }
+            if !defined_types.contains("link__Import") {
+                sdl.push_str("scalar link__Import\n");
+            }
+            if !defined_types.contains("link__Purpose") {
+                sdl.push_str("enum link__Purpose { SECURITY EXECUTION }\n");
+            }
+        }
+        sdl
+    }
+}
+
+/// Arguments (with `$Type` placeholders), repeatability and locations of a federation directive.
+fn directive_shape(
+    directive: FederationDirective,
+    version: FederationVersion,
+) -> (&'static str, &'static str, &'static [FederationType]) {
+    const ALL_LOCATIONS: &str = "on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION";
+    const TAG_LOCATIONS: &str = "repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA";
+    const AUTH_LOCATIONS: &str = "on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM";
+    use FederationDirective as D;
+    use FederationType as T;
+    match directive {
+        D::Key => (
+            "(fields: $FieldSet!, resolvable: Boolean = true)",
+            "repeatable on OBJECT | INTERFACE",
+            &[T::FieldSet],
+        ),
+        D::Requires | D::Provides => (
+            "(fields: $FieldSet!)",
+            "on FIELD_DEFINITION",
+            &[T::FieldSet],
+        ),
+        D::External if version == FederationVersion::One => {
+            ("", "on FIELD_DEFINITION | OBJECT", &[])
+        }
+        D::External => ("(reason: String)", "on OBJECT | FIELD_DEFINITION", &[]),
+        D::Tag => ("(name: String!)", TAG_LOCATIONS, &[]),
+        D::Extends => ("", "on OBJECT | INTERFACE", &[]),
+        D::Shareable => ("", "repeatable on OBJECT | FIELD_DEFINITION", &[]),
+        D::Inaccessible => ("", ALL_LOCATIONS, &[]),
+        D::Override => ("(from: String!, label: String)", "on FIELD_DEFINITION", &[]),
+        D::ComposeDirective => ("(name: String!)", "repeatable on SCHEMA", &[]),
+        D::InterfaceObject => ("", "on OBJECT", &[]),
+        D::Authenticated => ("", AUTH_LOCATIONS, &[]),
+        D::RequiresScopes => ("(scopes: [[$Scope!]!]!)", AUTH_LOCATIONS, &[T::Scope]),
+        D::Policy => ("(policies: [[$Policy!]!]!)", AUTH_LOCATIONS, &[T::Policy]),
+        D::Context => (
+            "(name: String!)",
+            "repeatable on INTERFACE | OBJECT | UNION",
+            &[],
+        ),
+        D::FromContext => (
+            "(field: $ContextFieldValue)",
+            "on ARGUMENT_DEFINITION",
+            &[T::ContextFieldValue],
+        ),
+        D::Cost => (
+            "(weight: Int!)",
+            "on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR",
+            &[],
+        ),
+        D::ListSize => (
+            "(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true)",
+            "on FIELD_DEFINITION",
+            &[],
+        ),
+    }
+}
+
+/// Directives applied to `schema` definitions and extensions.
+fn schema_directives(document: &ast::Document) -> impl Iterator<Item = &Node<ast::Directive>> {
+    document
+        .definitions
+        .iter()
+        .flat_map(|definition| match definition {
+            ast::Definition::SchemaDefinition(def) => def.directives.iter(),
+            ast::Definition::SchemaExtension(ext) => ext.directives.iter(),
+            _ => [].iter(),
+        })
+}
+
+/// Parses `v2.5` into `(2, 5)`.
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.strip_prefix('v')?.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}

@@ -1,0 +1,69 @@
+//! The carts GraphQL schema (Federation v2): `User.cart` on the users' `User` entity, the `Cart` entity
+//! with its `@requires`-priced `subtotal`, the `Product` reference, and the cart mutations.
+
+mod loaded_carts;
+mod loader;
+mod mutation;
+mod query;
+mod types;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{EmptySubscription, ID, Schema};
+use sea_orm::DatabaseConnection;
+use shopgraph_kit::ErrorCode;
+use shopgraph_kit::error::internal;
+use uuid::Uuid;
+
+use crate::store::{MAX_LINE_QUANTITY, StoreError};
+
+pub use loaded_carts::{LoadedCarts, PerRequestCarts};
+pub use loader::{CartsById, CartsByUser};
+pub use mutation::Mutation;
+pub use query::Query;
+pub use types::{Cart, CartItem, Product, User};
+
+pub type CartsSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema over `db`, with the DataLoaders its resolvers batch through.
+pub fn build_schema(db: DatabaseConnection) -> CartsSchema {
+    Schema::build(Query, Mutation, EmptySubscription)
+        .enable_federation()
+        .extension(PerRequestCarts)
+        .data(DataLoader::new(CartsByUser::new(db.clone()), tokio::spawn))
+        .data(DataLoader::new(CartsById::new(db.clone()), tokio::spawn))
+        .data(db)
+        .finish()
+}
+
+/// A client-supplied product id, which must be a UUID.
+fn parse_product_id(id: &ID) -> async_graphql::Result<Uuid> {
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        ErrorCode::BadUserInput.error(format!("productId `{}` is not a valid UUID", id.as_str()))
+    })
+}
+
+/// A line quantity: at least 1 and at most `MAX_LINE_QUANTITY`.
+fn check_quantity(quantity: i32) -> async_graphql::Result<()> {
+    if quantity < 1 {
+        return Err(ErrorCode::BadUserInput.error(format!(
+            "quantity must be positive, got {quantity} (use removeFromCart to drop a line)"
+        )));
+    }
+    if quantity > MAX_LINE_QUANTITY {
+        return Err(ErrorCode::BadUserInput.error(format!(
+            "quantity must be at most {MAX_LINE_QUANTITY}, got {quantity}"
+        )));
+    }
+    Ok(())
+}
+
+/// The client-facing error for a failed cart operation.
+fn store_error(err: StoreError) -> async_graphql::Error {
+    match err {
+        StoreError::LineNotFound { .. } => ErrorCode::NotFound.error(err.to_string()),
+        StoreError::QuantityLimit => ErrorCode::BadUserInput.error(err.to_string()),
+        StoreError::Database(_) | StoreError::CartVanished { .. } => {
+            internal("cart operation failed", err)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The carts subgraph: each signed-in user's shopping cart (`User.cart`, the `Cart` entity with a subtotal
+//! priced through `@requires`, and the cart mutations), over its own database.
+
+pub mod entity;
+pub mod graphql;
+pub mod migration;
+pub mod store;
+pub mod subtotal;
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use shopgraph_kit::{Config, JwtKeys, StartError, db, server};
+
+pub use graphql::{CartsSchema, build_schema};
+
+/// The service's name: configuration, default database file, logs.
+pub const SERVICE: &str = "carts";
+/// Where the service listens unless configured otherwise.
+pub const DEFAULT_PORT: u16 = 4003;
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> {
+    db::connect_and_migrate::<migration::Migrator>(&config.database_url).await
+}
+
+/// The HTTP routes (`/graphql`, `/health`, `/ready`) of the subgraph over `db`.
+pub fn router(db: DatabaseConnection, config: &Config) -> Router {
+    server::graphql_router(build_schema(db.clone()), JwtKeys::new(&config.jwt), db)
+}
+
+/// Connects, migrates and builds the routes: everything `main` needs before serving.
+pub async fn app(config: &Config) -> Result<Router, StartError> {
+    Ok(router(connect(config).await?, config))
+}

@@ -1,0 +1,14 @@
+//! The carts database schema, as sea-orm migrations run at start-up.
+
+use sea_orm_migration::prelude::*;
+
+mod m20250101_000001_create_carts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20250101_000001_create_carts::Migration)]
+    }
+}

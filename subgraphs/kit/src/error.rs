@@ -1,0 +1,73 @@
+//! The error codes every subgraph puts in `extensions.code`, and the start-up error of a service.
+
+use std::fmt::Display;
+
+use async_graphql::ErrorExtensions;
+
+/// Machine-readable error codes, shared by all subgraphs so clients see one vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The input is malformed or breaks a rule (too short, not positive, unknown enum…).
+    BadUserInput,
+    /// The operation needs a valid token and there is none, or it is invalid or expired.
+    Unauthenticated,
+    /// The caller is known but not allowed to do this.
+    Forbidden,
+    /// The referenced object does not exist (or is not visible to the caller).
+    NotFound,
+    /// Registration with an email address that already has an account.
+    EmailTaken,
+    /// Login failed; deliberately the same for an unknown email and a wrong password.
+    InvalidCredentials,
+    /// The request conflicts with the current state (for example a unique SKU).
+    Conflict,
+    /// Something failed on our side; details are logged, not returned.
+    InternalServerError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::EmailTaken => "EMAIL_TAKEN",
+            ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
+            ErrorCode::Conflict => "CONFLICT",
+            ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+        }
+    }
+
+    /// A GraphQL error with this code in `extensions.code`.
+    pub fn error(self, message: impl Into<String>) -> async_graphql::Error {
+        let code = self.as_str();
+        async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// Logs an unexpected failure and returns an `INTERNAL_SERVER_ERROR` that reveals nothing about it.
+pub fn internal(context: &str, err: impl Display) -> async_graphql::Error {
+    tracing::error!(error = %err, "{context}");
+    ErrorCode::InternalServerError.error("internal error")
+}
+
+/// Why a service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("cannot connect to database {url}: {source}")]
+    Connect { url: String, source: sea_orm::DbErr },
+    #[error("database migration failed: {0}")]
+    Migrate(sea_orm::DbErr),
+    #[error("database set-up failed: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}

@@ -1,0 +1,3 @@
+//! The sea-orm entities of the products database.
+
+pub mod product;

@@ -1,0 +1,3 @@
+//! The sea-orm entities of the users database.
+
+pub mod user;

@@ -1,0 +1,38 @@
+//! The users subgraph: accounts (registration, login with argon2id-hashed passwords, profile changes),
+//! JWT issuing, and the federated `User` entity that other subgraphs reference by id.
+
+pub mod account;
+pub mod demo;
+pub mod entity;
+pub mod graphql;
+pub mod migration;
+pub mod password;
+
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use shopgraph_kit::{Config, JwtKeys, StartError};
+
+pub use graphql::{UsersSchema, schema};
+pub use migration::Migrator;
+
+/// Service name: default database file, logs.
+pub const SERVICE: &str = "users";
+/// Port the service listens on by default.
+pub const DEFAULT_PORT: u16 = 4001;
+
+/// Connects to the configured database and applies the migrations.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> {
+    shopgraph_kit::db::connect_and_migrate::<Migrator>(&config.database_url).await
+}
+
+/// The HTTP routes of the subgraph over `db` (already migrated).
+pub fn router(db: DatabaseConnection, config: &Config) -> Router {
+    let keys = JwtKeys::new(&config.jwt);
+    shopgraph_kit::server::graphql_router(schema(db.clone(), keys.clone()), keys, db)
+}
+
+/// Connects, migrates and returns the routes: everything `main` needs before serving.
+pub async fn app(config: &Config) -> Result<Router, StartError> {
+    let db = connect(config).await?;
+    Ok(router(db, config))
+}
