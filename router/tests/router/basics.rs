@@ -1,18 +1,16 @@
 //! The router against small real subgraphs (see `support`): each test checks the client's response
 //! and what every subgraph was asked. Query plans are snapshot-tested at the end.
 
-mod support;
-
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use shopgraph_router::RouterConfig;
 use shopgraph_router::supergraph::Supergraph;
-use support::{Behaviour, Concurrency, Dataset, MockSubgraph};
+use crate::support::{Behaviour, Concurrency, Dataset, MockSubgraph};
 
 const REVIEWS_SUPERGRAPH: &str = include_str!("fixtures/reviews.graphql");
 /// The committed composition of the shopgraph subgraphs.
-const SHOP_SUPERGRAPH: &str = include_str!("../../schema/supergraph.graphql");
+const SHOP_SUPERGRAPH: &str = include_str!("../../../schema/supergraph.graphql");
 /// The same supergraph written by hand from the subgraph SDLs, to check the composer against.
 const SHOP_HANDWRITTEN: &str = include_str!("fixtures/shop-handwritten.graphql");
 
