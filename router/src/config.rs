@@ -27,6 +27,8 @@ pub struct RouterConfig {
     pub expose_query_plan: bool,
     /// Largest request body accepted, in bytes.
     pub max_request_bytes: usize,
+    /// Share one subgraph request among identical query fetches in flight at the same time.
+    pub deduplicate_requests: bool,
     /// `text` or `json` log lines.
     pub log_format: String,
 }
@@ -38,6 +40,8 @@ pub struct SubgraphConfig {
     pub url: Option<String>,
     /// Replaces `subgraph_timeout_ms` for this subgraph.
     pub timeout_ms: Option<u64>,
+    /// Replaces `deduplicate_requests` for this subgraph.
+    pub deduplicate_requests: Option<bool>,
 }
 
 impl Default for RouterConfig {
@@ -51,6 +55,7 @@ impl Default for RouterConfig {
             introspection: true,
             expose_query_plan: true,
             max_request_bytes: 2 * 1024 * 1024,
+            deduplicate_requests: true,
             log_format: String::from("text"),
         }
     }

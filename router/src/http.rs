@@ -154,6 +154,9 @@ pub fn endpoints(
                 name: subgraph.name.clone(),
                 uri,
                 timeout: Duration::from_millis(timeout_ms),
+                deduplicate: own
+                    .and_then(|c| c.deduplicate_requests)
+                    .unwrap_or(config.deduplicate_requests),
             })
         })
         .collect()
@@ -277,17 +280,13 @@ async fn run(
         .fetch_add(elapsed, Ordering::Relaxed);
     if response.is_request_error {
         state.metrics.request_errors.fetch_add(1, Ordering::Relaxed);
-    } else if contains_errors(&response.body) {
+    } else if response.has_errors {
         state
             .metrics
             .responses_with_errors
             .fetch_add(1, Ordering::Relaxed);
     }
     graphql_response(headers, response)
-}
-
-fn contains_errors(body: &[u8]) -> bool {
-    body.windows(10).any(|w| w == b"\"errors\":[")
 }
 
 /// `application/graphql-response+json` clients get 400 for request errors; plain JSON clients 200.
@@ -327,7 +326,7 @@ fn with_plan_extension(mut body: Vec<u8>, plan: &str) -> Vec<u8> {
     if body.last() == Some(&b'}') {
         body.pop();
         body.extend_from_slice(b",\"extensions\":{\"queryPlan\":");
-        crate::execute::representations::write_string(&mut body, plan);
+        crate::respond::json::write_string(&mut body, plan);
         body.extend_from_slice(b"}}");
     }
     body

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use shopgraph_router::RouterConfig;
 
+/// glibc's allocator spent a third of the router's CPU time under load (perf); mimalloc does not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage:
   router [serve] [--config FILE]
   router plan --supergraph FILE --operation FILE [--operation-name NAME]";

@@ -36,6 +36,8 @@ pub struct GraphqlResponse {
     pub body: Vec<u8>,
     /// A request error (nothing executed): `data` is absent.
     pub is_request_error: bool,
+    /// Whether the response has errors.
+    pub has_errors: bool,
     /// The plan, when asked for.
     pub plan: Option<String>,
 }
@@ -122,6 +124,7 @@ impl Pipeline {
         let request_error = |errors: Vec<GraphqlError>| GraphqlResponse {
             body: respond::write_errors(&errors),
             is_request_error: true,
+            has_errors: true,
             plan: None,
         };
         let prepared = self.prepared(&request.query);
@@ -227,7 +230,7 @@ impl Pipeline {
         };
         let result = execute::execute(&context, plan, &variables).await;
         errors.extend(result.errors);
-        let body = respond::write_response(
+        let (body, has_errors) = respond::write_response(
             &self.supergraph.api_schema,
             &planned.operation,
             &result.tree,
@@ -238,6 +241,7 @@ impl Pipeline {
         GraphqlResponse {
             body,
             is_request_error: false,
+            has_errors,
             plan: policy.want_plan.then(|| plan.to_string()),
         }
     }

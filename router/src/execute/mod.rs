@@ -10,6 +10,7 @@ pub mod tree;
 
 use std::collections::HashMap;
 
+use apollo_compiler::ast::OperationType;
 use apollo_compiler::response::JsonMap;
 use bytes::Bytes;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -74,11 +75,19 @@ pub async fn execute(
                 Some(prepared) => {
                     let endpoint = &context.endpoints[fetch.subgraph];
                     let body = prepared.body.clone();
+                    let is_query = plan.kind == OperationType::Query;
                     in_flight.push(async move {
-                        let response = context
-                            .client
-                            .post(endpoint, body, context.forwarded_headers)
-                            .await;
+                        let response = if is_query {
+                            context
+                                .client
+                                .post_query(endpoint, body, context.forwarded_headers)
+                                .await
+                        } else {
+                            context
+                                .client
+                                .post(endpoint, body, context.forwarded_headers)
+                                .await
+                        };
                         (id, prepared, response)
                     });
                 }
@@ -97,7 +106,7 @@ pub async fn execute(
         };
         let fetch = &plan.fetches[id];
         match response {
-            Ok(body) => merge_response(fetch, &prepared, &body, &mut result),
+            Ok(body) => merge_response(fetch, &prepared, body, &mut result),
             Err(error) => {
                 result.had_fetch_failure = true;
                 result.errors.push(
@@ -179,7 +188,7 @@ fn write_json<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
 fn merge_response(
     fetch: &Fetch,
     prepared: &PreparedFetch,
-    body: &[u8],
+    body: Bytes,
     result: &mut ExecutionResult,
 ) {
     let response = match tree::parse_response(&mut result.tree, body) {
@@ -245,10 +254,13 @@ fn merge_response(
                         );
                     }
                     for (item, targets) in items.iter().zip(&prepared.targets) {
-                        if let Value::Object(source) = item {
-                            for &target in targets {
-                                result.tree.merge_objects(target, *source);
+                        if let Value::Object(source) = item
+                            && let Some((&last, others)) = targets.split_last()
+                        {
+                            for &target in others {
+                                result.tree.merge_objects_copy(target, *source);
                             }
+                            result.tree.merge_objects(last, *source);
                         }
                     }
                 }

@@ -8,6 +8,7 @@ use crate::graphql_error::PathSegment;
 use crate::plan::{EntityFetch, InputSelection, PathStep};
 
 use super::tree::{ObjectId, Tree, Value};
+use crate::respond::json::{write_string, write_text};
 
 pub struct Collected {
     /// Distinct representations as JSON.
@@ -159,7 +160,7 @@ fn write_value(
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
-        Value::String(s) => write_string(out, s),
+        Value::Text(text) => write_text(out, tree, text),
         Value::List(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -187,19 +188,13 @@ fn write_value(
 /// A custom scalar holding an object: all of it.
 fn write_raw_object(tree: &Tree, id: ObjectId, out: &mut Vec<u8>) {
     out.push(b'{');
-    for (i, (key, value)) in tree.object(id).iter().enumerate() {
+    for (i, (key, value)) in tree.fields(id).iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_string(out, key);
+        write_text(out, tree, key);
         out.push(b':');
         write_value(tree, value, None, out);
     }
     out.push(b'}');
-}
-
-pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
-    if serde_json::to_writer(&mut *out, s).is_err() {
-        out.extend_from_slice(b"\"\"");
-    }
 }

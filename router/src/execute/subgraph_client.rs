@@ -1,7 +1,13 @@
 //! HTTP to subgraphs: one pooled keep-alive client, a per-subgraph URL and timeout, the client headers
-//! that are forwarded, and classification of failures into error codes.
+//! that are forwarded, classification of failures into error codes, and sharing of identical query
+//! requests that are in flight at the same time (one subgraph request, every waiter gets the answer).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -22,6 +28,8 @@ pub struct SubgraphEndpoint {
     pub name: String,
     pub uri: Uri,
     pub timeout: Duration,
+    /// Whether identical query requests in flight share one subgraph request.
+    pub deduplicate: bool,
 }
 
 /// Why a subgraph request failed.
@@ -56,10 +64,21 @@ impl FetchError {
     }
 }
 
+/// What makes two subgraph requests identical.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct InflightKey {
+    uri: Uri,
+    body: Bytes,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+
 /// The pooled HTTP client shared by all requests.
 #[derive(Clone)]
 pub struct SubgraphClient {
     client: Client<HttpConnector, Full<Bytes>>,
+    inflight: Arc<Mutex<HashMap<InflightKey, SharedFetch>>>,
 }
 
 impl Default for SubgraphClient {
@@ -77,7 +96,61 @@ impl SubgraphClient {
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(256)
             .build(connector);
-        SubgraphClient { client }
+        SubgraphClient {
+            client,
+            inflight: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Like [`SubgraphClient::post`], but a query identical to one already in flight (same subgraph,
+    /// body and forwarded headers) waits for that request's answer instead of sending its own, when
+    /// the endpoint allows it. Mutations must not come here.
+    pub async fn post_query(
+        &self,
+        endpoint: &SubgraphEndpoint,
+        body: Bytes,
+        forwarded: &HeaderMap,
+    ) -> Result<Bytes, FetchError> {
+        if !endpoint.deduplicate {
+            return self.post(endpoint, body, forwarded).await;
+        }
+        let key = InflightKey {
+            uri: endpoint.uri.clone(),
+            body: body.clone(),
+            headers: forwarded
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect(),
+        };
+        let shared = {
+            let mut inflight = self
+                .inflight
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match inflight.get(&key) {
+                Some(existing) => existing.clone(),
+                None => {
+                    let client = self.clone();
+                    let endpoint = endpoint.clone();
+                    let forwarded = forwarded.clone();
+                    let own_key = key.clone();
+                    let fetch = async move {
+                        let result = client.post(&endpoint, body, &forwarded).await;
+                        client
+                            .inflight
+                            .lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .remove(&own_key);
+                        result
+                    }
+                    .boxed()
+                    .shared();
+                    inflight.insert(key, fetch.clone());
+                    fetch
+                }
+            }
+        };
+        shared.await
     }
 
     /// POSTs `body` (a JSON GraphQL request) and returns the response body.

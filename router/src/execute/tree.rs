@@ -1,13 +1,29 @@
 //! The response tree: every object of the response lives in one arena and is referred to by index,
 //! so entity results can be merged into the objects they belong to without walking paths again.
-//! Subgraph responses are deserialised straight into the arena.
+//! Subgraph responses are deserialised straight into the arena, and the response bodies are kept:
+//! keys and strings that need no unescaping stay where they are in those bodies (no copy, and they
+//! can be written out again byte for byte).
 
 use std::fmt;
 
+use bytes::Bytes;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// Index of an object in the arena.
 pub type ObjectId = usize;
+
+/// Text of the tree: a slice of a kept response body, or an owned string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Text {
+    /// Bytes `start..start + len` of body `buffer`; valid UTF-8 that contained no escapes, so it
+    /// needs none when written as a JSON string.
+    Raw {
+        buffer: u32,
+        start: u32,
+        len: u32,
+    },
+    Owned(Box<str>),
+}
 
 /// A value of the response tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,18 +31,19 @@ pub enum Value {
     Null,
     Bool(bool),
     Number(serde_json::Number),
-    String(Box<str>),
+    Text(Text),
     List(Vec<Value>),
     Object(ObjectId),
 }
 
 /// Fields of one object, in arrival order.
-pub type Object = Vec<(Box<str>, Value)>;
+pub type Object = Vec<(Text, Value)>;
 
 /// All objects of one response; object 0 is the root of `data`.
 #[derive(Debug)]
 pub struct Tree {
     objects: Vec<Object>,
+    buffers: Vec<Bytes>,
 }
 
 impl Default for Tree {
@@ -41,66 +58,114 @@ impl Tree {
     pub fn new() -> Tree {
         Tree {
             objects: vec![Vec::new()],
+            buffers: Vec::new(),
         }
     }
 
-    pub fn object(&self, id: ObjectId) -> &Object {
+    /// The bytes of a text.
+    pub fn bytes<'a>(&'a self, text: &'a Text) -> &'a [u8] {
+        match text {
+            Text::Raw { buffer, start, len } => {
+                let start = *start as usize;
+                self.buffers
+                    .get(*buffer as usize)
+                    .and_then(|b| b.get(start..start + *len as usize))
+                    .unwrap_or_default()
+            }
+            Text::Owned(s) => s.as_bytes(),
+        }
+    }
+
+    /// A text as a string slice.
+    pub fn str<'a>(&'a self, text: &'a Text) -> &'a str {
+        match text {
+            Text::Owned(s) => s,
+            raw => std::str::from_utf8(self.bytes(raw)).unwrap_or_default(),
+        }
+    }
+
+    pub fn fields(&self, id: ObjectId) -> &Object {
         &self.objects[id]
     }
 
     pub fn get(&self, id: ObjectId, key: &str) -> Option<&Value> {
+        let key = key.as_bytes();
         self.objects[id]
             .iter()
-            .find(|(k, _)| &**k == key)
+            .find(|(k, _)| self.bytes(k) == key)
             .map(|(_, v)| v)
     }
 
+    /// `__typename` of an object, when it has one.
     pub fn typename(&self, id: ObjectId) -> Option<&str> {
         match self.get(id, "__typename") {
-            Some(Value::String(s)) => Some(s),
+            Some(Value::Text(text)) => Some(self.str(text)),
             _ => None,
         }
     }
 
-    fn push_object(&mut self, object: Object) -> ObjectId {
-        self.objects.push(object);
-        self.objects.len() - 1
+    /// Sets a field of an object (for the router's own values).
+    pub fn set(&mut self, id: ObjectId, key: &str, value: Value) {
+        self.merge_field(id, Text::Owned(key.into()), value, true);
     }
 
-    /// Merges the fields of object `source` into object `target`. Objects merge recursively, lists
-    /// element by element; otherwise the non-null value wins.
+    /// Moves the fields of object `source` into object `target`: objects merge recursively, lists
+    /// element by element; otherwise the non-null value wins. `source` is left empty.
     pub fn merge_objects(&mut self, target: ObjectId, source: ObjectId) {
+        self.merge_into(target, source, true);
+    }
+
+    /// Like [`Tree::merge_objects`] but leaves `source` as it is (its nested objects are shared), for
+    /// a result that belongs in several places.
+    pub fn merge_objects_copy(&mut self, target: ObjectId, source: ObjectId) {
+        self.merge_into(target, source, false);
+    }
+
+    fn merge_into(&mut self, target: ObjectId, source: ObjectId, consume: bool) {
         if target == source {
             return;
         }
-        let fields = self.objects[source].clone();
+        if self.objects[target].is_empty() && consume {
+            self.objects.swap(target, source);
+            return;
+        }
+        let fields = if consume {
+            std::mem::take(&mut self.objects[source])
+        } else {
+            self.objects[source].clone()
+        };
         for (key, value) in fields {
-            self.merge_field(target, key, value);
+            self.merge_field(target, key, value, consume);
         }
     }
 
-    fn merge_field(&mut self, target: ObjectId, key: Box<str>, value: Value) {
-        let index = self.objects[target].iter().position(|(k, _)| *k == key);
+    fn merge_field(&mut self, target: ObjectId, key: Text, value: Value, consume: bool) {
+        let index = {
+            let wanted = self.bytes(&key);
+            self.objects[target]
+                .iter()
+                .position(|(k, _)| self.bytes(k) == wanted)
+        };
         match index {
             None => self.objects[target].push((key, value)),
             Some(index) => {
                 let existing = std::mem::replace(&mut self.objects[target][index].1, Value::Null);
-                let merged = self.merge_values(existing, value);
+                let merged = self.merge_values(existing, value, consume);
                 self.objects[target][index].1 = merged;
             }
         }
     }
 
-    fn merge_values(&mut self, existing: Value, incoming: Value) -> Value {
+    fn merge_values(&mut self, existing: Value, incoming: Value, consume: bool) -> Value {
         match (existing, incoming) {
             (Value::Object(a), Value::Object(b)) => {
-                self.merge_objects(a, b);
+                self.merge_into(a, b, consume);
                 Value::Object(a)
             }
             (Value::List(a), Value::List(b)) if a.len() == b.len() => Value::List(
                 a.into_iter()
                     .zip(b)
-                    .map(|(x, y)| self.merge_values(x, y))
+                    .map(|(x, y)| self.merge_values(x, y, consume))
                     .collect(),
             ),
             (existing, Value::Null) => existing,
@@ -108,14 +173,9 @@ impl Tree {
         }
     }
 
-    /// Sets a field of an object (used for the router's own root values).
-    pub fn set(&mut self, id: ObjectId, key: &str, value: Value) {
-        self.merge_field(id, key.into(), value);
-    }
-
-    /// A deserialisation seed that reads one JSON value into this tree.
-    pub fn value_seed(&mut self) -> ValueSeed<'_> {
-        ValueSeed { tree: self }
+    fn push_object(&mut self, object: Object) -> ObjectId {
+        self.objects.push(object);
+        self.objects.len() - 1
     }
 
     pub fn len(&self) -> usize {
@@ -127,9 +187,31 @@ impl Tree {
     }
 }
 
-/// Reads a JSON value into the tree.
-pub struct ValueSeed<'t> {
+/// Where the body being parsed sits, to turn borrowed strings into [`Text::Raw`].
+#[derive(Clone, Copy)]
+struct Source {
+    buffer: u32,
+    base: usize,
+    len: usize,
+}
+
+impl Source {
+    fn text(&self, s: &str) -> Text {
+        let address = s.as_ptr() as usize;
+        match address.checked_sub(self.base) {
+            Some(start) if start + s.len() <= self.len => Text::Raw {
+                buffer: self.buffer,
+                start: start as u32,
+                len: s.len() as u32,
+            },
+            _ => Text::Owned(s.into()),
+        }
+    }
+}
+
+struct ValueSeed<'t> {
     tree: &'t mut Tree,
+    source: Source,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -165,12 +247,16 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             .ok_or_else(|| E::custom("number out of range"))
     }
 
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Value, E> {
+        Ok(Value::Text(self.source.text(v)))
+    }
+
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.into()))
+        Ok(Value::Text(Text::Owned(v.into())))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v.into_boxed_str()))
+        Ok(Value::Text(Text::Owned(v.into_boxed_str())))
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -182,39 +268,57 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element_seed(ValueSeed { tree: self.tree })? {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        while let Some(item) = seq.next_element_seed(ValueSeed {
+            tree: self.tree,
+            source: self.source,
+        })? {
             items.push(item);
         }
         Ok(Value::List(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut fields: Object = Vec::with_capacity(map.size_hint().unwrap_or(4));
-        while let Some(key) = map.next_key::<KeyString>()? {
-            let value = map.next_value_seed(ValueSeed { tree: self.tree })?;
-            fields.push((key.0, value));
+        let mut fields: Object = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some(key) = map.next_key_seed(KeySeed {
+            source: self.source,
+        })? {
+            let value = map.next_value_seed(ValueSeed {
+                tree: self.tree,
+                source: self.source,
+            })?;
+            fields.push((key, value));
         }
         Ok(Value::Object(self.tree.push_object(fields)))
     }
 }
 
-/// A map key, borrowed from the input when possible.
-struct KeyString(Box<str>);
+/// A map key, as a slice of the body when possible.
+struct KeySeed {
+    source: Source,
+}
 
-impl<'de> de::Deserialize<'de> for KeyString {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = KeyString;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string key")
-            }
-            fn visit_str<E>(self, v: &str) -> Result<KeyString, E> {
-                Ok(KeyString(v.into()))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Text;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Text, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Text;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Text, E> {
+        Ok(self.source.text(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+        Ok(Text::Owned(v.into()))
     }
 }
 
@@ -225,16 +329,23 @@ pub struct SubgraphResponse {
     pub errors: Vec<serde_json::Value>,
 }
 
-/// Reads a subgraph response body into `tree`.
-pub fn parse_response(tree: &mut Tree, body: &[u8]) -> Result<SubgraphResponse, serde_json::Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let response = ResponseSeed { tree }.deserialize(&mut deserializer)?;
+/// Reads a subgraph response body into `tree`; the tree keeps the body.
+pub fn parse_response(tree: &mut Tree, body: Bytes) -> Result<SubgraphResponse, serde_json::Error> {
+    let source = Source {
+        buffer: u32::try_from(tree.buffers.len()).unwrap_or(u32::MAX),
+        base: body.as_ptr() as usize,
+        len: body.len(),
+    };
+    let mut deserializer = serde_json::Deserializer::from_slice(&body);
+    let response = ResponseSeed { tree, source }.deserialize(&mut deserializer)?;
     deserializer.end()?;
+    tree.buffers.push(body);
     Ok(response)
 }
 
 struct ResponseSeed<'t> {
     tree: &'t mut Tree,
+    source: Source,
 }
 
 impl<'de> DeserializeSeed<'de> for ResponseSeed<'_> {
@@ -257,9 +368,14 @@ impl<'de> Visitor<'de> for ResponseSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut response = SubgraphResponse::default();
-        while let Some(key) = map.next_key::<KeyString>()? {
-            match &*key.0 {
-                "data" => response.data = Some(map.next_value_seed(ValueSeed { tree: self.tree })?),
+        while let Some(key) = map.next_key::<&str>()? {
+            match key {
+                "data" => {
+                    response.data = Some(map.next_value_seed(ValueSeed {
+                        tree: self.tree,
+                        source: self.source,
+                    })?)
+                }
                 "errors" => {
                     let errors: Option<Vec<serde_json::Value>> = map.next_value()?;
                     response.errors = errors.unwrap_or_default();
@@ -277,19 +393,25 @@ impl<'de> Visitor<'de> for ResponseSeed<'_> {
 mod tests {
     use super::*;
 
+    fn parse(tree: &mut Tree, body: &'static [u8]) -> SubgraphResponse {
+        parse_response(tree, Bytes::from_static(body)).unwrap()
+    }
+
     #[test]
     fn parses_and_merges_objects() {
         let mut tree = Tree::new();
-        let first = parse_response(
+        let first = parse(
             &mut tree,
             br#"{"data":{"me":{"id":"1","cart":{"items":[{"q":1},{"q":2}]}}}}"#,
-        )
-        .unwrap();
+        );
         let Some(Value::Object(data)) = first.data else {
             panic!()
         };
         tree.merge_objects(Tree::ROOT, data);
-        let second = parse_response(&mut tree, br#"{"data":{"me":{"name":"Ada","cart":{"items":[{"p":"a"},{"p":"b"}]}}},"errors":[{"message":"x"}]}"#).unwrap();
+        let second = parse(
+            &mut tree,
+            br#"{"data":{"me":{"name":"Ada \"A\"","cart":{"items":[{"p":"a"},{"p":"b"}]}}},"errors":[{"message":"x"}]}"#,
+        );
         assert_eq!(second.errors.len(), 1);
         let Some(Value::Object(data)) = second.data else {
             panic!()
@@ -298,7 +420,14 @@ mod tests {
         let Some(Value::Object(me)) = tree.get(Tree::ROOT, "me").cloned() else {
             panic!()
         };
-        assert_eq!(tree.get(me, "name"), Some(&Value::String("Ada".into())));
+        let Some(Value::Text(name)) = tree.get(me, "name") else {
+            panic!()
+        };
+        assert_eq!(tree.str(name), "Ada \"A\"");
+        assert!(
+            matches!(name, Text::Owned(_)),
+            "escaped strings are decoded"
+        );
         let Some(Value::Object(cart)) = tree.get(me, "cart").cloned() else {
             panic!()
         };
@@ -309,14 +438,26 @@ mod tests {
             panic!()
         };
         assert_eq!(tree.get(second_item, "q"), Some(&Value::Number(2.into())));
-        assert_eq!(tree.get(second_item, "p"), Some(&Value::String("b".into())));
+        let Some(Value::Text(p)) = tree.get(second_item, "p") else {
+            panic!()
+        };
+        assert!(
+            matches!(p, Text::Raw { .. }),
+            "plain strings stay in the body"
+        );
+        assert_eq!(tree.str(p), "b");
     }
 
     #[test]
     fn rejects_garbage() {
         let mut tree = Tree::new();
-        assert!(parse_response(&mut tree, b"<html>").is_err());
-        assert!(parse_response(&mut tree, b"[1]").is_err());
-        assert!(parse_response(&mut tree, br#"{"data":{}} trailing"#).is_err());
+        for body in [
+            &b"<html>"[..],
+            b"[1]",
+            br#"{"data":{}} trailing"#,
+            b"{\"data\":\"a\x01b\"}",
+        ] {
+            assert!(parse_response(&mut tree, Bytes::from_static(body)).is_err());
+        }
     }
 }

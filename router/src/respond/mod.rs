@@ -6,10 +6,12 @@ use apollo_compiler::response::JsonMap;
 use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::{Schema, ast};
 
-use crate::execute::representations::write_string;
+pub mod json;
+
 use crate::execute::tree::{ObjectId, Tree, Value};
 use crate::graphql_error::{GraphqlError, PathSegment, codes};
 use crate::operation::{FieldKind, FieldSet, NormalizedOperation, SubSelection};
+use json::{write_string, write_text};
 
 /// A null reached a non-null position and must replace the nearest nullable ancestor.
 struct NullBubble;
@@ -24,7 +26,7 @@ struct Writer<'a> {
     had_fetch_failure: bool,
 }
 
-/// Writes `{"data": …, "errors": […]}` for an executed operation.
+/// Writes `{"data": …, "errors": […]}` for an executed operation; says whether there are errors.
 pub fn write_response(
     schema: &Schema,
     operation: &NormalizedOperation,
@@ -32,12 +34,12 @@ pub fn write_response(
     errors: Vec<GraphqlError>,
     had_fetch_failure: bool,
     introspection: Option<&JsonMap>,
-) -> Vec<u8> {
+) -> (Vec<u8>, bool) {
     let mut writer = Writer {
         schema,
         tree,
         introspection,
-        out: Vec::with_capacity(1024),
+        out: Vec::with_capacity(16 * 1024),
         path: Vec::new(),
         errors,
         had_fetch_failure,
@@ -58,7 +60,7 @@ pub fn write_response(
         }
     }
     out.push(b'}');
-    out
+    (out, !errors.is_empty())
 }
 
 /// Writes a response that has only errors (a request error: no `data` at all).
@@ -230,9 +232,9 @@ impl Writer<'_> {
         let valid = match (type_name, value) {
             ("Int", Value::Number(n)) => n.as_i64().is_some(),
             ("Float", Value::Number(_)) => true,
-            ("String", Value::String(_)) => true,
+            ("String", Value::Text(_)) => true,
             ("Boolean", Value::Bool(_)) => true,
-            ("ID", Value::String(_)) => true,
+            ("ID", Value::Text(_)) => true,
             ("ID", Value::Number(n)) => {
                 if n.as_i64().is_some() {
                     write_string(&mut self.out, &n.to_string());
@@ -243,7 +245,7 @@ impl Writer<'_> {
             ("Int" | "Float" | "String" | "Boolean" | "ID", _) => false,
             _ => match self.schema.types.get(type_name) {
                 Some(ExtendedType::Enum(enum_type)) => match value {
-                    Value::String(s) => enum_type.values.contains_key(&**s),
+                    Value::Text(text) => enum_type.values.contains_key(self.tree.str(text)),
                     _ => false,
                 },
                 // Custom scalars carry any JSON.
@@ -264,7 +266,7 @@ impl Writer<'_> {
                 .out
                 .extend_from_slice(if *b { b"true" } else { b"false" }),
             Value::Number(n) => self.out.extend_from_slice(n.to_string().as_bytes()),
-            Value::String(s) => write_string(&mut self.out, s),
+            Value::Text(text) => write_text(&mut self.out, self.tree, text),
             Value::List(items) => {
                 self.out.push(b'[');
                 for (i, item) in items.iter().enumerate() {
@@ -277,11 +279,11 @@ impl Writer<'_> {
             }
             Value::Object(id) => {
                 self.out.push(b'{');
-                for (i, (key, item)) in self.tree.object(*id).iter().enumerate() {
+                for (i, (key, item)) in self.tree.fields(*id).iter().enumerate() {
                     if i > 0 {
                         self.out.push(b',');
                     }
-                    write_string(&mut self.out, key);
+                    write_text(&mut self.out, self.tree, key);
                     self.out.push(b':');
                     self.write_raw(item);
                 }

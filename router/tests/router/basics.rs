@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use crate::support::{Behaviour, Concurrency, Dataset, MockSubgraph};
 use serde_json::{Value, json};
 use shopgraph_router::RouterConfig;
 use shopgraph_router::supergraph::Supergraph;
-use crate::support::{Behaviour, Concurrency, Dataset, MockSubgraph};
 
 const REVIEWS_SUPERGRAPH: &str = include_str!("fixtures/reviews.graphql");
 /// The committed composition of the shopgraph subgraphs.

@@ -1,6 +1,6 @@
 //! Typed configuration of one subgraph service. Values come from built-in defaults, then from an optional
 //! TOML file named by `CONFIG_FILE`, then from environment variables (`LISTEN_ADDR`, `DATABASE_URL`,
-//! `JWT_SECRET`, `JWT_TTL_SECONDS`, `LOG_FORMAT`); later sources win. Unknown keys in the file are errors.
+//! `JWT_SECRET`, `JWT_TTL_SECONDS`, `LOG_FORMAT`, `REDIS_URL`); later sources win. Unknown keys in the file are errors.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -22,6 +22,8 @@ pub struct Config {
     pub jwt: JwtConfig,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// `redis://…` of the Redis that carries domain events; `None` (the default) when not configured.
+    pub redis_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +50,7 @@ struct FileConfig {
     database_url: Option<String>,
     jwt: Option<FileJwtConfig>,
     log_format: Option<LogFormat>,
+    redis_url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -82,6 +85,7 @@ impl Config {
                 ttl_seconds: 24 * 3600,
             },
             log_format: LogFormat::Text,
+            redis_url: None,
         }
     }
 
@@ -127,6 +131,9 @@ impl Config {
         if let Some(format) = file.log_format {
             self.log_format = format;
         }
+        if let Some(url) = file.redis_url {
+            self.redis_url = non_empty(url);
+        }
         Ok(())
     }
 
@@ -149,6 +156,9 @@ impl Config {
                 name: "JWT_TTL_SECONDS",
                 message: format!("{e}"),
             })?;
+        }
+        if let Some(url) = var("REDIS_URL") {
+            self.redis_url = non_empty(url);
         }
         if let Some(format) = var("LOG_FORMAT") {
             self.log_format = match format.as_str() {
@@ -182,6 +192,12 @@ impl Config {
     }
 }
 
+/// `value`, or `None` when it is empty (an empty `REDIS_URL=` switches Redis off).
+fn non_empty(value: String) -> Option<String> {
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +228,23 @@ mod tests {
             .apply_env(|name| (name == "LISTEN_ADDR").then(|| "nonsense".to_owned()))
             .unwrap_err();
         assert!(err.to_string().contains("LISTEN_ADDR"), "{err}");
+    }
+
+    #[test]
+    fn redis_url_comes_from_file_or_environment_and_empty_means_none() {
+        let mut config = Config::defaults("users", 4001);
+        assert_eq!(config.redis_url, None);
+        config
+            .apply_toml("redis_url = \"redis://cache:6379/0\"\n")
+            .unwrap();
+        assert_eq!(config.redis_url.as_deref(), Some("redis://cache:6379/0"));
+        config
+            .apply_env(|name| (name == "REDIS_URL").then(|| "redis://127.0.0.1:6379".to_owned()))
+            .unwrap();
+        assert_eq!(config.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+        config
+            .apply_env(|name| (name == "REDIS_URL").then(String::new))
+            .unwrap();
+        assert_eq!(config.redis_url, None);
     }
 }

@@ -1,11 +1,14 @@
 //! The account rules and operations behind the GraphQL API: normalising and checking emails, names and
 //! passwords, creating accounts (the unique email index decides races), checking credentials, and
-//! changing a profile.
+//! changing a profile. Creating an account and changing its email announce it (`UserRegistered`,
+//! `UserEmailChanged`) through the outbox, in the same transaction as the row.
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    SqlErr, TransactionTrait,
 };
+use shopgraph_events::{UserEmailChanged, UserRegistered, outbox};
 use shopgraph_kit::Role;
 use uuid::Uuid;
 
@@ -122,8 +125,9 @@ pub struct NewAccount {
     pub role: Role,
 }
 
-/// Opens an account. A taken email (in any letter case or surrounding spaces) is `EmailTaken`, decided by
-/// the unique index, so of two racing registrations exactly one succeeds.
+/// Opens an account and records `UserRegistered` in the outbox in the same transaction. A taken email
+/// (in any letter case or surrounding spaces) is `EmailTaken`, decided by the unique index, so of two
+/// racing registrations exactly one succeeds, and only its event is written.
 pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<user::Model, AccountError> {
     let email = normalize_email(&new.email)?;
     check_new_password(&new.password)?;
@@ -139,7 +143,17 @@ pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<user::Mo
         created_at: Set(now),
         updated_at: Set(now),
     };
-    account.insert(db).await.map_err(email_conflict)
+    let txn = db.begin().await?;
+    let account = account.insert(&txn).await.map_err(email_conflict)?;
+    let event = UserRegistered {
+        user_id: account.id,
+        email: account.email.clone(),
+        name: account.name.clone(),
+    };
+    outbox::append(&txn, crate::SERVICE, event, None).await?;
+    txn.commit().await?;
+    outbox::wake_relays();
+    Ok(account)
 }
 
 /// The account with `email` and `password`. An unknown (or malformed) email and a wrong password give the
@@ -194,7 +208,8 @@ pub struct ProfileChanges {
 }
 
 /// Applies `changes` to account `id`, with the same rules as at registration. All values are checked
-/// before anything is written.
+/// before anything is written. A changed email is announced with `UserEmailChanged`, written to the
+/// outbox in the same transaction as the change.
 pub async fn update_profile(
     db: &DatabaseConnection,
     id: Uuid,
@@ -224,6 +239,7 @@ pub async fn update_profile(
     if name.is_none() && email.is_none() && password_hash.is_none() {
         return Ok(account);
     }
+    let previous_email = account.email.clone();
     let mut active: user::ActiveModel = account.into();
     if let Some(name) = name {
         active.name = Set(name);
@@ -235,7 +251,22 @@ pub async fn update_profile(
         active.password_hash = Set(password_hash);
     }
     active.updated_at = Set(Utc::now());
-    active.update(db).await.map_err(email_conflict)
+    let txn = db.begin().await?;
+    let account = active.update(&txn).await.map_err(email_conflict)?;
+    let email_changed = account.email != previous_email;
+    if email_changed {
+        let event = UserEmailChanged {
+            user_id: account.id,
+            email: account.email.clone(),
+            name: account.name.clone(),
+        };
+        outbox::append(&txn, crate::SERVICE, event, None).await?;
+    }
+    txn.commit().await?;
+    if email_changed {
+        outbox::wake_relays();
+    }
+    Ok(account)
 }
 
 /// A write's error, with a unique-index violation (the only unique key a write can break is the email)

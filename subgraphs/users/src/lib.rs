@@ -1,5 +1,6 @@
 //! The users subgraph: accounts (registration, login with argon2id-hashed passwords, profile changes),
-//! JWT issuing, and the federated `User` entity that other subgraphs reference by id.
+//! JWT issuing, and the federated `User` entity that other subgraphs reference by id. It produces the
+//! `UserRegistered` and `UserEmailChanged` domain events through its outbox, which its relay publishes.
 
 pub mod account;
 pub mod demo;
@@ -10,6 +11,8 @@ pub mod password;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
+use shopgraph_events::transport::SharedTransport;
+use shopgraph_events::{BackgroundTasks, Relay, Shutdown};
 use shopgraph_kit::{Config, JwtKeys, StartError};
 
 pub use graphql::{UsersSchema, schema};
@@ -31,7 +34,24 @@ pub fn router(db: DatabaseConnection, config: &Config) -> Router {
     shopgraph_kit::server::graphql_router(schema(db.clone(), keys.clone()), keys, db)
 }
 
-/// Connects, migrates and returns the routes: everything `main` needs before serving.
+/// Starts the service's background work over `db` (already migrated) until `shutdown`: with a
+/// transport, the relay that publishes the outbox (users consumes no events). Without a transport nothing
+/// runs, and events wait in the outbox until a relay with one does.
+pub fn spawn_background(
+    db: DatabaseConnection,
+    config: &Config,
+    transport: Option<SharedTransport>,
+    shutdown: Shutdown,
+) -> BackgroundTasks {
+    let mut tasks = BackgroundTasks::new();
+    if let Some(transport) = transport {
+        let relay = Relay::new(db, transport, &config.service);
+        tasks.spawn(format!("{} relay", config.service), relay.run(shutdown));
+    }
+    tasks
+}
+
+/// Connects, migrates and returns the routes (without background tasks).
 pub async fn app(config: &Config) -> Result<Router, StartError> {
     let db = connect(config).await?;
     Ok(router(db, config))

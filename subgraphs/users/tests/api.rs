@@ -4,8 +4,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder, Set};
 use serde_json::{Value, json};
+use shopgraph_events::{
+    DomainEvent, EventEnvelope, InProcessBus, Shutdown, Transport, UserEmailChanged,
+    UserRegistered, outbox,
+};
 use shopgraph_kit::test_database::TestDatabase;
 use shopgraph_kit::{Config, JwtConfig, JwtKeys, Role, server};
 use shopgraph_users::entity::user;
@@ -120,6 +124,18 @@ impl TestApp {
             Some(token),
         )
         .await
+    }
+
+    /// The events in the outbox, in order.
+    async fn outbox_events(&self) -> Vec<EventEnvelope> {
+        outbox::entity::Entity::find()
+            .order_by_asc(outbox::entity::Column::Position)
+            .all(&self.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.envelope().unwrap())
+            .collect()
     }
 
     async fn user_count(&self) -> u64 {
@@ -250,6 +266,11 @@ async fn of_concurrent_registrations_with_one_email_exactly_one_succeeds() {
         assert_eq!(error_code(response), "EMAIL_TAKEN", "{response:#}");
     }
     assert_eq!(app.user_count().await, 1);
+    assert_eq!(
+        app.outbox_events().await.len(),
+        1,
+        "only the winner's event"
+    );
 }
 
 #[tokio::test]
@@ -659,4 +680,127 @@ async fn sdl_matches_the_golden_file() {
          and then recompose with `cargo run -p shopgraph-schema -- compose`\n--- live SDL ---\n{sdl}",
         path.display()
     );
+}
+
+#[tokio::test]
+async fn registration_writes_exactly_one_user_registered_event_and_a_failed_one_none() {
+    let app = spawn_app().await;
+    let (_, id) = app
+        .register_ok(" Ada@Example.com ", "analytical engine", " Ada Lovelace ")
+        .await;
+    let events = app.outbox_events().await;
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let event = &events[0];
+    assert_eq!(event.producer, "users");
+    assert_eq!(
+        event.decode().unwrap(),
+        DomainEvent::UserRegistered(UserRegistered {
+            user_id: Uuid::parse_str(&id).unwrap(),
+            email: "ada@example.com".into(),
+            name: "Ada Lovelace".into(),
+        })
+    );
+
+    let taken = app
+        .register("ADA@example.com", "another password", "Ada")
+        .await;
+    assert_eq!(error_code(&taken), "EMAIL_TAKEN");
+    let invalid = app.register("not-an-email", "good password", "X").await;
+    assert_eq!(error_code(&invalid), "BAD_USER_INPUT");
+    assert_eq!(
+        app.outbox_events().await.len(),
+        1,
+        "failed registrations write no event"
+    );
+}
+
+#[tokio::test]
+async fn an_email_change_writes_user_email_changed_and_other_changes_none() {
+    let app = spawn_app().await;
+    let (token, id) = app
+        .register_ok("grace@example.com", "compiler pioneer", "Grace")
+        .await;
+    app.register_ok("taken@example.com", "compiler pioneer", "Other")
+        .await;
+    let before = app.outbox_events().await.len();
+
+    let renamed = app
+        .update_profile(&token, json!({ "name": "Grace Hopper" }))
+        .await;
+    assert_no_errors(&renamed);
+    let same_email = app
+        .update_profile(&token, json!({ "email": " GRACE@example.com " }))
+        .await;
+    assert_no_errors(&same_email);
+    assert_eq!(
+        app.outbox_events().await.len(),
+        before,
+        "no email change, no event"
+    );
+
+    let conflict = app
+        .update_profile(&token, json!({ "email": "taken@example.com" }))
+        .await;
+    assert_eq!(error_code(&conflict), "EMAIL_TAKEN");
+    assert_eq!(
+        app.outbox_events().await.len(),
+        before,
+        "a rejected change writes no event"
+    );
+
+    let changed = app
+        .update_profile(&token, json!({ "email": "Admiral@Navy.mil" }))
+        .await;
+    assert_no_errors(&changed);
+    let events = app.outbox_events().await;
+    assert_eq!(events.len(), before + 1);
+    assert_eq!(
+        events.last().unwrap().decode().unwrap(),
+        DomainEvent::UserEmailChanged(UserEmailChanged {
+            user_id: Uuid::parse_str(&id).unwrap(),
+            email: "admiral@navy.mil".into(),
+            name: "Grace Hopper".into(),
+        })
+    );
+}
+
+#[tokio::test]
+async fn the_background_relay_publishes_registrations_to_the_transport() {
+    let app = spawn_app().await;
+    let mut config = Config::defaults(shopgraph_users::SERVICE, 0);
+    config.database_url = app._database.url.clone();
+    let (_, shutdown) = Shutdown::channel();
+    let idle = shopgraph_users::spawn_background(app.db.clone(), &config, None, shutdown);
+    assert!(idle.is_empty(), "without a transport nothing runs");
+
+    let bus = InProcessBus::new();
+    let mut subscription = bus.subscribe("test", "c1").await.unwrap();
+    let (trigger, shutdown) = Shutdown::channel();
+    let tasks = shopgraph_users::spawn_background(
+        app.db.clone(),
+        &config,
+        Some(std::sync::Arc::new(bus.clone())),
+        shutdown,
+    );
+    assert_eq!(tasks.names(), vec!["users relay"]);
+    let (_, id) = app
+        .register_ok("linus@example.com", "penguins rule", "Linus")
+        .await;
+    let delivery = subscription
+        .next(std::time::Duration::from_secs(10))
+        .await
+        .unwrap()
+        .expect("the registration was published");
+    let envelope = delivery.envelope().unwrap();
+    assert_eq!(
+        envelope.decode_as::<UserRegistered>().unwrap().user_id,
+        Uuid::parse_str(&id).unwrap()
+    );
+    trigger.trigger();
+    tokio::time::timeout(std::time::Duration::from_secs(5), tasks.join())
+        .await
+        .expect("the relay stops on shutdown");
+    let rows = outbox::entity::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].published_at.is_some());
 }

@@ -1,4 +1,5 @@
-//! The schema migrations of the users database, applied in order at start-up.
+//! The schema migrations of the users database, applied in order at start-up: the users table, then
+//! the shared event outbox.
 
 use sea_orm_migration::prelude::*;
 
@@ -9,6 +10,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20250101_000001_create_users::Migration)]
+        vec![
+            Box::new(m20250101_000001_create_users::Migration),
+            Box::new(shopgraph_events::outbox::Migration),
+        ]
     }
 }
