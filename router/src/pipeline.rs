@@ -235,7 +235,7 @@ impl Pipeline {
             &planned.operation,
             &result.tree,
             errors,
-            result.had_fetch_failure,
+            &result.failed_paths,
             introspection.as_ref(),
         );
         GraphqlResponse {

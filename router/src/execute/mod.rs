@@ -17,7 +17,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use http::HeaderMap;
 
 use crate::graphql_error::{GraphqlError, PathSegment, codes};
-use crate::plan::{Fetch, QueryPlan};
+use crate::plan::{Fetch, PathStep, QueryPlan};
 pub use subgraph_client::{FetchError, SubgraphClient, SubgraphEndpoint};
 use tree::{ObjectId, Tree, Value};
 
@@ -34,8 +34,8 @@ pub struct ExecutionContext<'a> {
 pub struct ExecutionResult {
     pub tree: Tree,
     pub errors: Vec<GraphqlError>,
-    /// Whether some fetch failed as a whole (so missing values have an explanation already).
-    pub had_fetch_failure: bool,
+    /// Paths whose objects a failed fetch would have filled: nulls under them are already explained.
+    pub failed_paths: Vec<Vec<PathStep>>,
 }
 
 /// A fetch ready to send: its body and, for entity fetches, the objects behind each representation.
@@ -52,7 +52,7 @@ pub async fn execute(
     let mut result = ExecutionResult {
         tree: Tree::new(),
         errors: Vec::new(),
-        had_fetch_failure: false,
+        failed_paths: Vec::new(),
     };
     let count = plan.fetches.len();
     let mut waiting_on: Vec<usize> = plan.fetches.iter().map(|f| f.depends_on.len()).collect();
@@ -108,7 +108,7 @@ pub async fn execute(
         match response {
             Ok(body) => merge_response(fetch, &prepared, body, &mut result),
             Err(error) => {
-                result.had_fetch_failure = true;
+                result.failed_paths.extend(fetch.filled_paths());
                 result.errors.push(
                     GraphqlError::new(error.to_string(), error.code())
                         .with_service(error.service()),
@@ -194,7 +194,7 @@ fn merge_response(
     let response = match tree::parse_response(&mut result.tree, body) {
         Ok(response) => response,
         Err(e) => {
-            result.had_fetch_failure = true;
+            result.failed_paths.extend(fetch.filled_paths());
             let error = FetchError::Malformed {
                 service: fetch.service.clone(),
                 message: e.to_string(),
@@ -206,7 +206,7 @@ fn merge_response(
         }
     };
     if response.data.is_none() && response.errors.is_empty() {
-        result.had_fetch_failure = true;
+        result.failed_paths.extend(fetch.filled_paths());
         result.errors.push(
             GraphqlError::new(
                 format!(
@@ -291,9 +291,11 @@ fn merge_response(
 fn object_paths(tree: &Tree, fetch: &Fetch) -> HashMap<ObjectId, Vec<PathSegment>> {
     let mut out = HashMap::new();
     if let Some(entity) = &fetch.entity {
-        representations::walk_with_paths(tree, &entity.path, &mut |id, path| {
-            out.entry(id).or_insert_with(|| path.to_vec());
-        });
+        for path in &entity.paths {
+            representations::walk_with_paths(tree, path, &mut |id, path| {
+                out.entry(id).or_insert_with(|| path.to_vec());
+            });
+        }
     }
     out
 }

@@ -19,7 +19,9 @@ pub struct Collected {
 
 pub fn collect(tree: &Tree, entity: &EntityFetch) -> Collected {
     let mut objects = Vec::new();
-    walk(tree, &Value::Object(Tree::ROOT), &entity.path, &mut objects);
+    for path in &entity.paths {
+        walk(tree, &Value::Object(Tree::ROOT), path, &mut objects);
+    }
     let mut representations: Vec<Vec<u8>> = Vec::new();
     let mut targets: Vec<Vec<ObjectId>> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();

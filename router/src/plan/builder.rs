@@ -52,7 +52,8 @@ struct Group {
     subgraph: SubgraphId,
     /// `Some` for root operations.
     root_kind: Option<OperationType>,
-    path: Vec<PathStep>,
+    /// Where the objects of an entity fetch are (several once fetches are merged).
+    paths: Vec<Vec<PathStep>>,
     selection: FetchSelection,
     inputs: Vec<(Name, InputSelection)>,
     deps: BTreeSet<GroupId>,
@@ -136,7 +137,7 @@ impl Planner<'_> {
                     self.groups.push(Group {
                         subgraph,
                         root_kind: Some(kind),
-                        path: Vec::new(),
+                        paths: Vec::new(),
                         selection: FetchSelection::default(),
                         inputs: Vec::new(),
                         deps: BTreeSet::new(),
@@ -169,7 +170,7 @@ impl Planner<'_> {
         self.groups.push(Group {
             subgraph,
             root_kind,
-            path,
+            paths: if root_kind.is_some() { Vec::new() } else { vec![path] },
             selection: FetchSelection::default(),
             inputs: Vec::new(),
             deps,
@@ -709,7 +710,8 @@ impl Planner<'_> {
 
     // ----- output -----
 
-    fn finish(self) -> QueryPlan {
+    fn finish(mut self) -> QueryPlan {
+        merge_entity_groups(&mut self.groups);
         let order = topological_order(&self.groups);
         let mut new_index = vec![0; self.groups.len()];
         for (position, &group) in order.iter().enumerate() {
@@ -739,9 +741,14 @@ impl Planner<'_> {
                     operation_name: name,
                     variables,
                     entity: group.root_kind.is_none().then(|| EntityFetch {
-                        path: group.path.clone(),
+                        paths: group.paths.clone(),
                         inputs: group.inputs.clone(),
                     }),
+                    root_keys: if group.root_kind.is_some() {
+                        group.selection.top_level_keys()
+                    } else {
+                        Vec::new()
+                    },
                     depends_on,
                 }
             })
@@ -793,6 +800,92 @@ impl Planner<'_> {
             text.push_str(" }");
         }
         (text, variables)
+    }
+}
+
+/// Merges entity fetches that can go out as one request: same subgraph, same dependencies, the same
+/// representation inputs for the types they share, and selections without conflicting keys. The
+/// merged fetch collects representations at all their paths ("one request per subgraph per step").
+/// Merged-away groups are left empty and unreferenced.
+fn merge_entity_groups(groups: &mut Vec<Group>) {
+    let mut merged_into: Vec<Option<GroupId>> = vec![None; groups.len()];
+    for b in 0..groups.len() {
+        if groups[b].root_kind.is_some() {
+            continue;
+        }
+        let target = (0..b).find(|&a| {
+            merged_into[a].is_none()
+                && groups[a].root_kind.is_none()
+                && groups[a].subgraph == groups[b].subgraph
+                && groups[a].deps == groups[b].deps
+                && groups[b].inputs.iter().all(|(t, input)| {
+                    groups[a]
+                        .inputs
+                        .iter()
+                        .find(|(u, _)| u == t)
+                        .is_none_or(|(_, other)| other == input)
+                })
+                && groups[a].selection.compatible(&groups[b].selection)
+        });
+        let Some(a) = target else { continue };
+        let subgraph = groups[a].subgraph;
+        let taken = std::mem::replace(
+            &mut groups[b],
+            Group {
+                subgraph,
+                root_kind: None,
+                paths: Vec::new(),
+                selection: FetchSelection::default(),
+                inputs: Vec::new(),
+                deps: BTreeSet::new(),
+            },
+        );
+        let group = &mut groups[a];
+        group.selection.merge(&taken.selection);
+        for path in taken.paths {
+            if !group.paths.contains(&path) {
+                group.paths.push(path);
+            }
+        }
+        for (type_name, input) in taken.inputs {
+            if !group.inputs.iter().any(|(t, _)| *t == type_name) {
+                group.inputs.push((type_name, input));
+            }
+        }
+        merged_into[b] = Some(a);
+        for group in groups.iter_mut() {
+            if group.deps.remove(&b) {
+                group.deps.insert(a);
+            }
+        }
+    }
+    if merged_into.iter().all(Option::is_none) {
+        return;
+    }
+    // Point dependencies at the surviving groups, then drop the merged-away ones.
+    for group in groups.iter_mut() {
+        group.deps = group
+            .deps
+            .iter()
+            .map(|d| merged_into[*d].unwrap_or(*d))
+            .collect();
+    }
+    let mut new_id = vec![0; groups.len()];
+    let mut next = 0;
+    for (id, merged) in merged_into.iter().enumerate() {
+        new_id[id] = next;
+        if merged.is_none() {
+            next += 1;
+        }
+    }
+    let mut id = 0;
+    groups.retain(|_| {
+        let keep = merged_into[id].is_none();
+        id += 1;
+        keep
+    });
+    for group in groups.iter_mut() {
+        group.deps = group.deps.iter().map(|d| new_id[*d]).collect();
     }
 }
 

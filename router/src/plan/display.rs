@@ -14,23 +14,23 @@ impl fmt::Display for QueryPlan {
                 write!(f, " after [{}]", deps.join(", "))?;
             }
             if let Some(entity) = &fetch.entity {
-                let path: Vec<String> = entity
-                    .path
+                let paths: Vec<String> = entity
+                    .paths
                     .iter()
-                    .map(|step| match step {
-                        PathStep::Key(key) => key.to_string(),
-                        PathStep::List => String::from("@"),
+                    .map(|path| {
+                        if path.is_empty() {
+                            return "(root)".to_owned();
+                        }
+                        path.iter()
+                            .map(|step| match step {
+                                PathStep::Key(key) => key.to_string(),
+                                PathStep::List => String::from("@"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(".")
                     })
                     .collect();
-                write!(
-                    f,
-                    " at {}",
-                    if path.is_empty() {
-                        "(root)".to_owned()
-                    } else {
-                        path.join(".")
-                    }
-                )?;
+                write!(f, " at {}", paths.join(" + "))?;
                 for (type_name, input) in &entity.inputs {
                     let mut text = String::new();
                     input.write(&mut text);

@@ -49,6 +49,8 @@ pub struct Fetch {
     pub variables: Vec<Name>,
     /// For `_entities` fetches: where the representations come from.
     pub entity: Option<EntityFetch>,
+    /// For root fetches: the response keys it fills at the root.
+    pub root_keys: Vec<Name>,
     /// Fetches that must complete first.
     pub depends_on: Vec<usize>,
 }
@@ -56,10 +58,25 @@ pub struct Fetch {
 /// Where an `_entities` fetch finds its representations and what they contain.
 #[derive(Debug, Clone)]
 pub struct EntityFetch {
-    /// Path in the response tree of the objects to send.
-    pub path: Vec<PathStep>,
+    /// Paths in the response tree of the objects to send (one fetch serves several paths when their
+    /// selections agree).
+    pub paths: Vec<Vec<PathStep>>,
     /// Per concrete type: the fields of a representation (keys, `@requires`, `__typename`).
     pub inputs: Vec<(Name, InputSelection)>,
+}
+
+impl Fetch {
+    /// The paths whose objects this fetch fills: its entity paths, or its root keys.
+    pub fn filled_paths(&self) -> Vec<Vec<PathStep>> {
+        match &self.entity {
+            Some(entity) => entity.paths.clone(),
+            None => self
+                .root_keys
+                .iter()
+                .map(|key| vec![PathStep::Key(key.clone())])
+                .collect(),
+        }
+    }
 }
 
 impl QueryPlan {

@@ -94,6 +94,92 @@ impl FetchSelection {
         }
     }
 
+    /// Whether `other` can be merged into this selection: no response key stands for two different
+    /// fields.
+    pub(crate) fn compatible(&self, other: &FetchSelection) -> bool {
+        other.items.iter().all(|item| match item {
+            FetchItem::Field(theirs) => match self.field(&theirs.key) {
+                None => true,
+                Some(mine) => {
+                    mine.name == theirs.name
+                        && mine.arguments == theirs.arguments
+                        && match (&mine.selection, &theirs.selection) {
+                            (Some(a), Some(b)) => a.compatible(b),
+                            (None, None) => true,
+                            _ => false,
+                        }
+                }
+            },
+            FetchItem::Fragment(type_name, theirs) => match self.fragment(type_name) {
+                None => true,
+                Some(mine) => mine.compatible(theirs),
+            },
+        })
+    }
+
+    /// Adds what `other` selects (check [`FetchSelection::compatible`] first).
+    pub(crate) fn merge(&mut self, other: &FetchSelection) {
+        for item in &other.items {
+            match item {
+                FetchItem::Field(theirs) => {
+                    let position = self
+                        .items
+                        .iter()
+                        .position(|i| matches!(i, FetchItem::Field(f) if f.key == theirs.key));
+                    match position {
+                        None => self.items.push(item.clone()),
+                        Some(index) => {
+                            if let FetchItem::Field(mine) = &mut self.items[index]
+                                && let (Some(a), Some(b)) = (&mut mine.selection, &theirs.selection)
+                            {
+                                a.merge(b);
+                            }
+                        }
+                    }
+                }
+                FetchItem::Fragment(type_name, theirs) => {
+                    let position = self
+                        .items
+                        .iter()
+                        .position(|i| matches!(i, FetchItem::Fragment(t, _) if t == type_name));
+                    match position {
+                        None => self.items.push(item.clone()),
+                        Some(index) => {
+                            if let FetchItem::Fragment(_, mine) = &mut self.items[index] {
+                                mine.merge(theirs);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn field(&self, key: &Name) -> Option<&FetchField> {
+        self.items.iter().find_map(|item| match item {
+            FetchItem::Field(f) if &f.key == key => Some(f),
+            _ => None,
+        })
+    }
+
+    fn fragment(&self, type_name: &Name) -> Option<&FetchSelection> {
+        self.items.iter().find_map(|item| match item {
+            FetchItem::Fragment(t, s) if t == type_name => Some(s),
+            _ => None,
+        })
+    }
+
+    /// Response keys at the top of the selection.
+    pub(crate) fn top_level_keys(&self) -> Vec<Name> {
+        self.items
+            .iter()
+            .filter_map(|item| match item {
+                FetchItem::Field(f) => Some(f.key.clone()),
+                FetchItem::Fragment(..) => None,
+            })
+            .collect()
+    }
+
     /// Variables referenced by arguments anywhere in the selection.
     pub(crate) fn collect_variables(&self, out: &mut Vec<Name>) {
         for item in &self.items {

@@ -11,6 +11,7 @@ pub mod json;
 use crate::execute::tree::{ObjectId, Tree, Value};
 use crate::graphql_error::{GraphqlError, PathSegment, codes};
 use crate::operation::{FieldKind, FieldSet, NormalizedOperation, SubSelection};
+use crate::plan::PathStep;
 use json::{write_string, write_text};
 
 /// A null reached a non-null position and must replace the nearest nullable ancestor.
@@ -23,7 +24,7 @@ struct Writer<'a> {
     out: Vec<u8>,
     path: Vec<PathSegment>,
     errors: Vec<GraphqlError>,
-    had_fetch_failure: bool,
+    failed_paths: &'a [Vec<PathStep>],
 }
 
 /// Writes `{"data": …, "errors": […]}` for an executed operation; says whether there are errors.
@@ -32,7 +33,7 @@ pub fn write_response(
     operation: &NormalizedOperation,
     tree: &Tree,
     errors: Vec<GraphqlError>,
-    had_fetch_failure: bool,
+    failed_paths: &[Vec<PathStep>],
     introspection: Option<&JsonMap>,
 ) -> (Vec<u8>, bool) {
     let mut writer = Writer {
@@ -42,7 +43,7 @@ pub fn write_response(
         out: Vec::with_capacity(16 * 1024),
         path: Vec::new(),
         errors,
-        had_fetch_failure,
+        failed_paths,
     };
     writer.out.extend_from_slice(b"{\"data\":");
     let mark = writer.out.len();
@@ -230,7 +231,7 @@ impl Writer<'_> {
         field_name: &str,
     ) -> Result<(), NullBubble> {
         let valid = match (type_name, value) {
-            ("Int", Value::Number(n)) => n.as_i64().is_some(),
+            ("Int", Value::Number(n)) => n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
             ("Float", Value::Number(_)) => true,
             ("String", Value::Text(_)) => true,
             ("Boolean", Value::Bool(_)) => true,
@@ -322,7 +323,7 @@ impl Writer<'_> {
 
     /// Records an error for a null in a non-null position unless one already explains it.
     fn non_null_violation(&mut self, parent: &FieldSet, field_name: &str) {
-        let explained = self.had_fetch_failure
+        let explained = self.failed_paths.iter().any(|pattern| covers(pattern, &self.path))
             || self.errors.iter().any(|e| match &e.path {
                 Some(path) => path.starts_with(&self.path) || self.path.starts_with(path),
                 None => false,
@@ -340,4 +341,14 @@ impl Writer<'_> {
             );
         }
     }
+}
+
+/// Whether `path` lies under the objects a fetch at `pattern` fills (`List` matches any index).
+fn covers(pattern: &[PathStep], path: &[PathSegment]) -> bool {
+    pattern.len() <= path.len()
+        && pattern.iter().zip(path).all(|(step, segment)| match (step, segment) {
+            (PathStep::Key(key), PathSegment::Key(k)) => key.as_str() == k,
+            (PathStep::List, PathSegment::Index(_)) => true,
+            _ => false,
+        })
 }

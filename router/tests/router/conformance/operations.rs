@@ -37,7 +37,10 @@ type Query {
   product(upc: String!): Product
   search(text: String!): [SearchResult!]!
   items: [Item!]!
+  echo(value: JSON): JSON
 }
+
+scalar JSON
 
 type Mutation {
   addProduct(input: ProductInput!): Product!
@@ -184,6 +187,9 @@ fn catalog() -> Dataset {
             Ok(json!([products()[0], gift(), { "__typename": "Brand", "name": "Acme" }]))
         })
         .root("items", json!([products()[0], gift()]))
+        .resolver("Query", "echo", |_, args| {
+            Ok(args.get("value").cloned().unwrap_or(Value::Null))
+        })
         .resolver("Product", "price", |product, args| {
             let base = product["base"].as_i64().unwrap();
             match args
@@ -490,6 +496,29 @@ async fn variables_reach_the_subgraphs_whose_fields_use_them() {
             "_entities.…Product.reviews(first: $first).body"
         ])
     );
+}
+
+#[tokio::test]
+async fn custom_scalars_pass_through_as_they_are() {
+    let g = gateway().await;
+    let literal = g
+        .query(
+            r#"{ echo(value: { a: [true, null, "x"], m: { k: 1.5 }, z: 1 }) }"#,
+            json!({}),
+        )
+        .await;
+    // (Keys in alphabetical order: the mock's JSON objects are sorted.)
+    assert_json(
+        &literal,
+        r#"{"data":{"echo":{"a":[true,null,"x"],"m":{"k":1.5},"z":1}}}"#,
+    );
+    let variable = g
+        .query(
+            "query($v: JSON) { echo(value: $v) }",
+            json!({ "v": [{ "b": 2 }, "s", 3] }),
+        )
+        .await;
+    assert_json(&variable, r#"{"data":{"echo":[{"b":2},"s",3]}}"#);
 }
 
 #[tokio::test]
@@ -992,6 +1021,31 @@ async fn introspection_and_data_mix_in_request_order() {
 }
 
 #[tokio::test]
+async fn an_inaccessible_enum_value_from_a_subgraph_is_an_invalid_value() {
+    let supergraph = compose(&[("showcase", SHOWCASE), ("stock", STOCK)]);
+    let g = Gateway::start(
+        &supergraph,
+        vec![(
+            "showcase",
+            Dataset::default().root(
+                "byKind",
+                json!([
+                    { "__typename": "Product", "upc": "1", "name": "Chess", "kind": "NEW" },
+                    { "__typename": "Product", "upc": "2", "name": "Lego", "kind": "HIDDEN" }
+                ]),
+            ),
+        )],
+    )
+    .await;
+    let response = g.query("{ byKind { name kind } }", json!({})).await;
+    // kind is non-null, the list items too: the list (non-null) and data go.
+    assert_json(
+        &response,
+        r#"{"data":null,"errors":[{"message":"<any>","path":["byKind",1,"kind"],"extensions":{"code":"INVALID_RESPONSE_VALUE"}}]}"#,
+    );
+}
+
+#[tokio::test]
 async fn inaccessible_elements_are_rejected_in_operations() {
     let g = showcase().await;
     for (query, line, column) in [
@@ -1015,9 +1069,14 @@ async fn inaccessible_elements_are_rejected_in_operations() {
     // This schema has no mutation type.
     let mutation = value(&g.query("mutation {\n  byKind { name } }", json!({})).await);
     assert!(mutation.get("data").is_none(), "{mutation:#}");
-    assert_eq!(mutation["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+    assert_eq!(
+        mutation["errors"][0]["extensions"]["code"],
+        "GRAPHQL_VALIDATION_FAILED"
+    );
     assert!(
-        mutation["errors"][0]["locations"].as_array().is_some_and(|l| !l.is_empty()),
+        mutation["errors"][0]["locations"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty()),
         "{mutation:#}"
     );
 

@@ -714,6 +714,36 @@ async fn when_the_required_data_cannot_be_fetched_the_error_reaches_the_client()
 }
 
 #[tokio::test]
+#[ignore = "router: subgraph error paths keep the internal __sg_ aliases of required fields"]
+async fn errors_of_required_fields_do_not_show_router_internal_names() {
+    let mut data = requires_data();
+    let shop = data.iter().position(|(n, _)| *n == "shop").unwrap();
+    data[shop].1 = std::mem::take(&mut data[shop].1).resolver("Product", "weight", |product, _| {
+        if product["upc"] == "2" {
+            return Err("weight of 2 unknown".to_owned());
+        }
+        Ok(product["weight"].clone())
+    });
+    let g = Gateway::start(&requires_supergraph(), data).await;
+    // The client's `weight` is another field; the required weight travels under another key.
+    let response = super::value(
+        &g.query("{ products { weight: name shippingEstimate } }", json!({}))
+            .await,
+    );
+    // Product 2 has no estimate (non-null all the way up).
+    assert_eq!(response["data"], Value::Null, "{response:#}");
+    let errors = response["errors"].as_array().unwrap();
+    assert!(
+        errors.iter().any(|e| e["message"] == "weight of 2 unknown"),
+        "{response:#}"
+    );
+    assert!(
+        !response["errors"].to_string().contains("__sg"),
+        "no internal alias in what the client sees: {response:#}"
+    );
+}
+
+#[tokio::test]
 async fn requires_of_fields_with_arguments() {
     let g = Gateway::start(&requires_supergraph(), requires_data()).await;
     // The client's `price` (in EUR, the default) and the USD price `insurance` requires are
