@@ -29,6 +29,8 @@ pub struct RouterConfig {
     pub max_request_bytes: usize,
     /// Share one subgraph request among identical query fetches in flight at the same time.
     pub deduplicate_requests: bool,
+    /// Custom progressive-override labels (`@override(label:)` other than `percent(N)`) to switch on.
+    pub override_labels: Vec<String>,
     /// `text` or `json` log lines.
     pub log_format: String,
 }
@@ -56,6 +58,7 @@ impl Default for RouterConfig {
             expose_query_plan: true,
             max_request_bytes: 2 * 1024 * 1024,
             deduplicate_requests: true,
+            override_labels: Vec::new(),
             log_format: String::from("text"),
         }
     }

@@ -101,7 +101,12 @@ pub fn app_from_supergraph(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let state = Arc::new(AppState {
-        pipeline: Pipeline::new(Arc::new(supergraph), endpoints, config.introspection),
+        pipeline: Pipeline::new(
+            Arc::new(supergraph),
+            endpoints,
+            config.introspection,
+            config.override_labels.clone(),
+        ),
         propagate,
         max_request_bytes: config.max_request_bytes,
         expose_query_plan: config.expose_query_plan,

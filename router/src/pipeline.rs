@@ -17,7 +17,7 @@ use crate::graphql_error::{GraphqlError, codes};
 use crate::operation::{self, NormalizedOperation, normalize};
 use crate::plan::{self, QueryPlan};
 use crate::respond;
-use crate::supergraph::Supergraph;
+use crate::supergraph::{LabelSet, Supergraph};
 
 /// Documents kept in the cache before it starts over.
 const DOCUMENT_CACHE_CAPACITY: usize = 2048;
@@ -50,8 +50,8 @@ pub struct RequestPolicy {
     pub want_plan: bool,
 }
 
-/// Operation name and the values of the `@skip`/`@include` variables.
-type PlanKey = (Option<String>, Vec<bool>);
+/// Operation name, the values of the `@skip`/`@include` variables, and the active override labels.
+type PlanKey = (Option<String>, Vec<bool>, LabelSet);
 
 struct PreparedDocument {
     document: Result<Valid<ExecutableDocument>, Vec<GraphqlError>>,
@@ -69,6 +69,8 @@ pub struct Pipeline {
     endpoints: Vec<SubgraphEndpoint>,
     client: SubgraphClient,
     introspection: bool,
+    /// Custom (non-percentage) override labels that are switched on.
+    enabled_labels: Vec<String>,
     documents: Mutex<HashMap<String, Arc<PreparedDocument>>>,
 }
 
@@ -83,14 +85,32 @@ impl Pipeline {
         supergraph: Arc<Supergraph>,
         endpoints: Vec<SubgraphEndpoint>,
         introspection: bool,
+        enabled_labels: Vec<String>,
     ) -> Pipeline {
         Pipeline {
             supergraph,
             endpoints,
             client: SubgraphClient::new(),
             introspection,
+            enabled_labels,
             documents: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Decides the progressive-override labels for one request: `percent(N)` is active with
+    /// probability N %, any other label when the configuration enables it.
+    fn active_labels(&self) -> LabelSet {
+        let mut labels = LabelSet::NONE;
+        for (index, label) in self.supergraph.override_labels.iter().enumerate() {
+            let active = match percent_label(label) {
+                Some(percent) => rand::random::<f64>() * 100.0 < percent,
+                None => self.enabled_labels.iter().any(|l| l == label),
+            };
+            if active {
+                labels.activate(index);
+            }
+        }
+        labels
     }
 
     pub fn supergraph(&self) -> &Supergraph {
@@ -165,14 +185,15 @@ impl Pipeline {
             .iter()
             .map(|name| matches!(variables.get(name.as_str()), Some(JsonValue::Bool(true))))
             .collect();
-        let plan_key = (request.operation_name.clone(), conditions);
+        let labels = self.active_labels();
+        let plan_key = (request.operation_name.clone(), conditions, labels);
         let cached = lock(&prepared.plans).get(&plan_key).cloned();
         let planned = match cached {
             Some(planned) => planned,
             None => {
                 let normalized =
                     normalize::normalize(&self.supergraph, document, operation, &variables);
-                let plan = plan::build_plan(&self.supergraph, &normalized).map_err(|e| {
+                let plan = plan::build_plan(&self.supergraph, &normalized, labels).map_err(|e| {
                     GraphqlError::new(
                         format!("cannot plan the operation: {e}"),
                         codes::QUERY_PLANNING_FAILED,
@@ -277,6 +298,17 @@ pub fn plan_text(
     .map(|v| v.into_inner())
     .unwrap_or_default();
     let normalized = normalize::normalize(supergraph, &document, operation, &variables);
-    let plan = plan::build_plan(supergraph, &normalized).map_err(|e| e.to_string())?;
+    let plan = plan::build_plan(supergraph, &normalized, LabelSet::NONE).map_err(|e| e.to_string())?;
     Ok(plan.to_string())
+}
+
+/// `percent(12.5)` → 12.5.
+fn percent_label(label: &str) -> Option<f64> {
+    label
+        .strip_prefix("percent(")?
+        .strip_suffix(')')?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|p| (0.0..=100.0).contains(p))
 }

@@ -17,10 +17,14 @@ use indexmap::IndexMap;
 use super::selection::{FetchSelection, InputField, InputSelection, Step};
 use super::{EntityFetch, Fetch, PathStep, QueryPlan};
 use crate::operation::{Field, FieldKind, FieldSet, NormalizedOperation, SubSelection};
-use crate::supergraph::{FieldSelection, SelectionItem, SubgraphId, Supergraph, TypeKind};
+use crate::supergraph::{
+    FieldSelection, LabelSet, SelectionItem, SubgraphId, Supergraph, TypeKind,
+};
 
 /// How deep `@requires`/`@key` planning may recurse before the planner gives up.
 const MAX_INTERNAL_DEPTH: usize = 16;
+/// How many entity jumps a key may need before it is usable (keys fetched to reach other keys).
+const MAX_KEY_HOPS: usize = 4;
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
@@ -75,18 +79,21 @@ struct Position {
     client: Option<Arc<FieldSet>>,
 }
 
-/// Builds the plan for `operation`.
+/// Builds the plan for `operation` with the given progressive-override labels active.
 pub fn build_plan(
     supergraph: &Supergraph,
     operation: &NormalizedOperation,
+    labels: LabelSet,
 ) -> Result<QueryPlan, PlanError> {
     let mut planner = Planner {
         supergraph,
+        labels,
         operation,
         groups: Vec::new(),
         entity_groups: HashMap::new(),
         plannable_memo: HashMap::new(),
         internal_depth: 0,
+        key_targets: Vec::new(),
     };
     planner.plan_root()?;
     Ok(planner.finish())
@@ -94,6 +101,7 @@ pub fn build_plan(
 
 struct Planner<'a> {
     supergraph: &'a Supergraph,
+    labels: LabelSet,
     operation: &'a NormalizedOperation,
     groups: Vec<Group>,
     /// (parent group, path, subgraph) → entity group.
@@ -101,6 +109,8 @@ struct Planner<'a> {
     /// (subgraph, field set address) → whether the subgraph can plan the set.
     plannable_memo: HashMap<(SubgraphId, usize), bool>,
     internal_depth: usize,
+    /// Subgraphs whose keys are being planned: they cannot be jumped to for their own key fields.
+    key_targets: Vec<SubgraphId>,
 }
 
 impl Planner<'_> {
@@ -186,7 +196,7 @@ impl Planner<'_> {
     ) -> Result<SubgraphId, PlanError> {
         let info = self.supergraph.field_info(&root.type_name, &field.name);
         let candidates: Vec<SubgraphId> = info
-            .map(|i| i.resolvable_in.iter().collect())
+            .map(|i| i.resolvable_with(self.labels).iter().collect())
             .unwrap_or_default();
         let mut best: Option<(SubgraphId, (bool, usize))> = None;
         for subgraph in candidates {
@@ -224,7 +234,7 @@ impl Planner<'_> {
                         f.kind != FieldKind::Regular
                             || self
                                 .supergraph
-                                .is_field_local(&set.type_name, &f.name, subgraph)
+                                .is_field_local(&set.type_name, &f.name, subgraph, self.labels)
                     })
                     .map(|f| 1 + self.local_coverage(subgraph, f))
                     .sum::<usize>()
@@ -285,7 +295,7 @@ impl Planner<'_> {
     fn is_local(&self, position: &Position, field: &Field) -> bool {
         let local =
             self.supergraph
-                .is_field_local(&position.type_name, &field.name, position.subgraph);
+                .is_field_local(&position.type_name, &field.name, position.subgraph, self.labels);
         if local {
             // A field with @requires needs an entity fetch that carries its requirements.
             let requires = self
@@ -457,14 +467,17 @@ impl Planner<'_> {
         let Some(info) = self.supergraph.field_info(&position.type_name, &field.name) else {
             return false;
         };
-        if !info.resolvable_in.contains(subgraph) {
+        if !info.resolvable_with(self.labels).contains(subgraph) {
             return false;
         }
         let requires = info.requires_in(subgraph).cloned();
         if subgraph == position.subgraph && requires.is_none() {
             return false;
         }
-        if self.available_key(position, subgraph).is_none() {
+        if self.key_targets.contains(&subgraph) {
+            return false;
+        }
+        if self.reachable_key(position, subgraph).is_none() {
             return false;
         }
         if let Some(requires) = requires {
@@ -521,7 +534,12 @@ impl Planner<'_> {
         );
         let key_set = self.internal_field_set(&position.type_name, &key_selection);
         let mut key_touched = BTreeSet::new();
-        self.plan_internal(position, &key_set, &mut key_touched)?;
+        self.key_targets.push(subgraph);
+        let saved = std::mem::take(&mut self.plannable_memo);
+        let planned = self.plan_internal(position, &key_set, &mut key_touched);
+        self.plannable_memo = saved;
+        self.key_targets.pop();
+        planned?;
         if key_touched.contains(&group) {
             return Err(PlanError::Cycle {
                 type_name: position.type_name.to_string(),
@@ -543,12 +561,47 @@ impl Planner<'_> {
         position: &Position,
         subgraph: SubgraphId,
     ) -> Result<Arc<FieldSelection>, PlanError> {
-        self.available_key(position, subgraph)
+        self.reachable_key(position, subgraph)
             .ok_or_else(|| PlanError::NoKey {
                 type_name: position.type_name.to_string(),
                 subgraph: self.supergraph.subgraphs[subgraph].name.clone(),
                 path: display_path(&position.path),
             })
+    }
+
+    /// A resolvable key of the position's type in `subgraph` that can be obtained from the position:
+    /// preferably one the position's subgraph provides itself, otherwise one whose fields further
+    /// entity jumps can fetch first (a key the source lacks, reached through a third subgraph).
+    fn reachable_key(
+        &mut self,
+        position: &Position,
+        subgraph: SubgraphId,
+    ) -> Option<Arc<FieldSelection>> {
+        if let Some(key) = self.available_key(position, subgraph) {
+            return Some(key);
+        }
+        if self.internal_depth >= MAX_KEY_HOPS {
+            return None;
+        }
+        let keys: Vec<Arc<FieldSelection>> = self
+            .supergraph
+            .type_info(&position.type_name)?
+            .keys_in(subgraph)
+            .cloned()
+            .collect();
+        self.internal_depth += 1;
+        self.key_targets.push(subgraph);
+        let found = keys.into_iter().find(|key| {
+            let set = self.internal_field_set(&position.type_name, key);
+            // Memoised answers were computed without this exclusion.
+            let saved = std::mem::take(&mut self.plannable_memo);
+            let ok = self.set_plannable(position.subgraph, &set, position.provided.as_deref());
+            self.plannable_memo = saved;
+            ok
+        });
+        self.key_targets.pop();
+        self.internal_depth -= 1;
+        found
     }
 
     /// The first resolvable key of the position's type in `subgraph` whose fields the position's own
@@ -564,6 +617,7 @@ impl Planner<'_> {
             .find(|key| {
                 selection_local(
                     self.supergraph,
+                    self.labels,
                     position.subgraph,
                     &position.type_name,
                     key,
@@ -1057,6 +1111,7 @@ fn provided_sub_selection(provided: &FieldSelection, field: &Name) -> Option<Fie
 /// Whether `subgraph` resolves every field of `selection` on `type_name` by itself.
 fn selection_local(
     supergraph: &Supergraph,
+    labels: LabelSet,
     subgraph: SubgraphId,
     type_name: &Name,
     selection: &FieldSelection,
@@ -1068,7 +1123,7 @@ fn selection_local(
             selection: sub,
             ..
         } => {
-            let local = supergraph.is_field_local(type_name, name, subgraph)
+            let local = supergraph.is_field_local(type_name, name, subgraph, labels)
                 || is_provided(provided, type_name, name, supergraph);
             if !local {
                 return false;
@@ -1086,7 +1141,9 @@ fn selection_local(
             supergraph
                 .possible_types_in(&field_type, subgraph)
                 .iter()
-                .all(|t| selection_local(supergraph, subgraph, t, sub, inner_provided.as_ref()))
+                .all(|t| {
+                    selection_local(supergraph, labels, subgraph, t, sub, inner_provided.as_ref())
+                })
         }
         SelectionItem::Fragment {
             type_condition,
@@ -1095,7 +1152,7 @@ fn selection_local(
             let applies = type_condition.as_ref().is_none_or(|condition| {
                 condition == type_name || supergraph.schema.is_subtype(condition, type_name)
             });
-            !applies || selection_local(supergraph, subgraph, type_name, selection, provided)
+            !applies || selection_local(supergraph, labels, subgraph, type_name, selection, provided)
         }
     })
 }

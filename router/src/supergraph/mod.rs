@@ -26,6 +26,25 @@ pub type SubgraphId = usize;
 /// The most subgraphs one supergraph may have (the width of [`SubgraphSet`]).
 pub const MAX_SUBGRAPHS: usize = 64;
 
+/// Which progressive-override labels are active for one request: bit `i` stands for
+/// [`Supergraph::override_labels`]`[i]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct LabelSet(pub u64);
+
+impl LabelSet {
+    pub const NONE: LabelSet = LabelSet(0);
+
+    pub fn is_active(self, index: usize) -> bool {
+        index < 64 && self.0 & (1 << index) != 0
+    }
+
+    pub fn activate(&mut self, index: usize) {
+        if index < 64 {
+            self.0 |= 1 << index;
+        }
+    }
+}
+
 /// A set of subgraphs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct SubgraphSet(u64);
@@ -45,6 +64,10 @@ impl SubgraphSet {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    pub fn union(self, other: SubgraphSet) -> SubgraphSet {
+        SubgraphSet(self.0 | other.0)
     }
 
     pub fn iter(self) -> impl Iterator<Item = SubgraphId> {
@@ -132,13 +155,28 @@ pub struct TypeInfo {
 pub struct FieldInfo {
     pub name: Name,
     pub ty: ast::Type,
-    /// Subgraphs that can resolve the field on their own (not external, not overridden away).
+    /// Subgraphs that can resolve the field on their own (not external, not overridden away) whatever
+    /// the override labels.
     pub resolvable_in: SubgraphSet,
+    /// Subgraphs that resolve the field only while an override label is active (`true`: the new owner)
+    /// or only while it is inactive (`false`: the subgraph it overrides): (label index, subgraph, when).
+    pub label_rules: Vec<(usize, SubgraphId, bool)>,
     /// The `@join__field` directives; empty when the field is resolvable wherever its type is defined.
     pub joins: Vec<JoinField>,
 }
 
 impl FieldInfo {
+    /// Subgraphs that resolve the field with the given override labels active.
+    pub fn resolvable_with(&self, labels: LabelSet) -> SubgraphSet {
+        let mut set = self.resolvable_in;
+        for &(label, graph, when_active) in &self.label_rules {
+            if labels.is_active(label) == when_active {
+                set.insert(graph);
+            }
+        }
+        set
+    }
+
     pub fn join_in(&self, graph: SubgraphId) -> Option<&JoinField> {
         self.joins.iter().find(|j| j.graph == graph && !j.external)
     }
@@ -191,6 +229,8 @@ pub struct Supergraph {
     /// `implementers_map()` of the API schema, computed once.
     pub api_implementers: CompilerHashMap<Name, Implementers>,
     pub subgraphs: Vec<SubgraphInfo>,
+    /// Progressive-override labels (`@join__field(overrideLabel:)`), sorted.
+    pub override_labels: Vec<String>,
     types: HashMap<Name, TypeInfo>,
 }
 
@@ -214,10 +254,12 @@ impl Supergraph {
             .enumerate()
             .map(|(id, s)| (s.graph_value.clone(), id))
             .collect();
+        let override_labels = collect_override_labels(&schema, &links);
         let reader = JoinReader {
             schema: &schema,
             links: &links,
             graph_ids: &graph_ids,
+            labels: &override_labels,
         };
         let mut types = HashMap::new();
         for (name, ty) in &schema.types {
@@ -235,6 +277,7 @@ impl Supergraph {
             api_schema,
             api_implementers,
             subgraphs,
+            override_labels,
             types,
         })
     }
@@ -262,7 +305,13 @@ impl Supergraph {
 
     /// Whether `field` of `type_name` can be resolved by `graph` without help: it is not external
     /// there, or it is part of a key of the type in that subgraph (a subgraph always knows its keys).
-    pub fn is_field_local(&self, type_name: &str, field: &str, graph: SubgraphId) -> bool {
+    pub fn is_field_local(
+        &self,
+        type_name: &str,
+        field: &str,
+        graph: SubgraphId,
+        labels: LabelSet,
+    ) -> bool {
         if field == "__typename" {
             return true;
         }
@@ -270,7 +319,7 @@ impl Supergraph {
             return false;
         };
         if let Some(info) = ty.fields.get(field)
-            && info.resolvable_in.contains(graph)
+            && info.resolvable_with(labels).contains(graph)
         {
             return true;
         }
@@ -352,6 +401,27 @@ struct JoinReader<'a> {
     schema: &'a Valid<Schema>,
     links: &'a Links,
     graph_ids: &'a HashMap<Name, SubgraphId>,
+    labels: &'a [String],
+}
+
+/// Every `overrideLabel` of the supergraph, sorted and de-duplicated.
+fn collect_override_labels(schema: &Schema, links: &Links) -> Vec<String> {
+    let join_field = links.join_name("field");
+    let mut labels: Vec<String> = schema
+        .types
+        .values()
+        .filter_map(|ty| match ty {
+            ExtendedType::Object(o) => Some(&o.fields),
+            ExtendedType::Interface(i) => Some(&i.fields),
+            _ => None,
+        })
+        .flat_map(|fields| fields.values())
+        .flat_map(|field| field.directives.get_all(&join_field))
+        .filter_map(|directive| string_argument(directive, "overrideLabel"))
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
 }
 
 impl JoinReader<'_> {
@@ -487,10 +557,19 @@ impl JoinReader<'_> {
             });
         }
         let mut resolvable_in = SubgraphSet::EMPTY;
+        let mut label_rules = Vec::new();
         if has_join_field {
             for join in &joins {
-                if !join.external && !join.used_overridden {
-                    resolvable_in.insert(join.graph);
+                if join.external || join.used_overridden {
+                    continue;
+                }
+                let label = join
+                    .override_label
+                    .as_ref()
+                    .and_then(|l| self.labels.iter().position(|known| known == l));
+                match label {
+                    Some(index) => label_rules.push((index, join.graph, join.override_from.is_some())),
+                    None => resolvable_in.insert(join.graph),
                 }
             }
         } else {
@@ -500,6 +579,7 @@ impl JoinReader<'_> {
             name: field_name.clone(),
             ty: def.ty.clone(),
             resolvable_in,
+            label_rules,
             joins,
         })
     }
