@@ -17,7 +17,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use http::HeaderMap;
 
 use crate::graphql_error::{GraphqlError, PathSegment, codes};
-use crate::plan::{Fetch, PathStep, QueryPlan};
+use crate::plan::{Fetch, INTERNAL_KEY_PREFIX, PathStep, QueryPlan};
 pub use subgraph_client::{FetchError, SubgraphClient, SubgraphEndpoint};
 use tree::{ObjectId, Tree, Value};
 
@@ -343,7 +343,8 @@ fn subgraph_error(
         })
         .unwrap_or_default();
     let Some(paths) = entity_paths else {
-        // Root fetch: paths are already the client's.
+        // Root fetch: paths are already the client's, up to a field only the router asked for.
+        let path = client_visible(&path);
         return vec![if path.is_empty() {
             base
         } else {
@@ -361,13 +362,26 @@ fn subgraph_error(
     let Some(targets) = index.and_then(|i| prepared.targets.get(i)) else {
         return vec![base];
     };
+    let rest = client_visible(rest);
     targets
         .iter()
         .filter_map(|target| paths.get(target))
         .map(|object_path| {
-            let mut full = object_path.clone();
-            full.extend(rest.iter().cloned());
+            let mut full = client_visible(object_path);
+            if full.len() == object_path.len() {
+                full.extend(rest.iter().cloned());
+            }
             base.clone().with_path(full)
         })
         .collect()
+}
+
+/// A path cut before the first key that only the router uses (an internal alias): the client did not
+/// select it, so the error belongs to the object above.
+fn client_visible(path: &[PathSegment]) -> Vec<PathSegment> {
+    let end = path
+        .iter()
+        .position(|segment| matches!(segment, PathSegment::Key(k) if k.starts_with(INTERNAL_KEY_PREFIX)))
+        .unwrap_or(path.len());
+    path[..end].to_vec()
 }

@@ -138,6 +138,10 @@ fn write_object(
             }
             continue;
         };
+        if field.non_null && matches!(value, Value::Null) {
+            // A required value is missing (its fetch failed): the subgraph could not use this.
+            return false;
+        }
         if !first {
             out.push(b',');
         }

@@ -15,7 +15,7 @@ use apollo_compiler::{Name, Node};
 use indexmap::IndexMap;
 
 use super::selection::{FetchSelection, InputField, InputSelection, Step};
-use super::{EntityFetch, Fetch, PathStep, QueryPlan};
+use super::{EntityFetch, Fetch, INTERNAL_KEY_PREFIX, PathStep, QueryPlan};
 use crate::operation::{Field, FieldKind, FieldSet, NormalizedOperation, SubSelection};
 use crate::supergraph::{
     FieldSelection, LabelSet, SelectionItem, SubgraphId, Supergraph, TypeKind,
@@ -1010,7 +1010,7 @@ fn internal_key(client: Option<&FieldSet>, name: &Name, arguments: &[Node<ast::A
         return name.clone();
     }
     if arguments.is_empty() {
-        return Name::new_unchecked(&format!("__sg_{name}"));
+        return Name::new_unchecked(&format!("{INTERNAL_KEY_PREFIX}{name}"));
     }
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -1018,7 +1018,7 @@ fn internal_key(client: Option<&FieldSet>, name: &Name, arguments: &[Node<ast::A
         argument.name.as_str().hash(&mut hasher);
         argument.value.to_string().hash(&mut hasher);
     }
-    Name::new_unchecked(&format!("__sg_{name}_{:x}", hasher.finish() & 0xffff_ffff))
+    Name::new_unchecked(&format!("{INTERNAL_KEY_PREFIX}{name}_{:x}", hasher.finish() & 0xffff_ffff))
 }
 
 /// The client's selection below the field stored under `key`, when it is the same field.
@@ -1295,6 +1295,7 @@ fn input_selection(client: Option<&FieldSet>, set: &FieldSet) -> InputSelection 
                     fields: vec![InputField {
                         tree_key: Name::new_unchecked("__typename"),
                         name: Name::new_unchecked("__typename"),
+                        non_null: true,
                         selection: None,
                     }],
                     fragments: children
@@ -1318,6 +1319,7 @@ fn input_selection(client: Option<&FieldSet>, set: &FieldSet) -> InputSelection 
         input.fields.push(InputField {
             tree_key,
             name: field.name.clone(),
+            non_null: field.ty.is_non_null(),
             selection,
         });
     }

@@ -15,6 +15,9 @@ pub use selection::{InputField, InputSelection};
 
 use crate::supergraph::SubgraphId;
 
+/// Response keys that start with this are aliases the planner made up for fields it needs itself.
+pub const INTERNAL_KEY_PREFIX: &str = "__sg_";
+
 /// One step along a path of the response tree.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PathStep {

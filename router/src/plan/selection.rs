@@ -300,6 +300,8 @@ pub struct InputField {
     pub tree_key: Name,
     /// Name of the field in the representation.
     pub name: Name,
+    /// The field is non-null: a null there makes the representation unusable.
+    pub non_null: bool,
     pub selection: Option<InputSelection>,
 }
 

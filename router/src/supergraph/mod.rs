@@ -318,10 +318,15 @@ impl Supergraph {
         let Some(ty) = self.types.get(type_name) else {
             return false;
         };
-        if let Some(info) = ty.fields.get(field)
-            && info.resolvable_with(labels).contains(graph)
-        {
-            return true;
+        if let Some(info) = ty.fields.get(field) {
+            if info.resolvable_with(labels).contains(graph) {
+                return true;
+            }
+            // Overridden away but kept for a key: the subgraph may be entered through that key, yet
+            // the value clients see comes from the overriding subgraph.
+            if info.joins.iter().any(|j| j.graph == graph && j.used_overridden) {
+                return false;
+            }
         }
         ty.all_keys_in(graph)
             .any(|key| key.has_top_level_field(field))
