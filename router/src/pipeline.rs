@@ -298,7 +298,8 @@ pub fn plan_text(
     .map(|v| v.into_inner())
     .unwrap_or_default();
     let normalized = normalize::normalize(supergraph, &document, operation, &variables);
-    let plan = plan::build_plan(supergraph, &normalized, LabelSet::NONE).map_err(|e| e.to_string())?;
+    let plan =
+        plan::build_plan(supergraph, &normalized, LabelSet::NONE).map_err(|e| e.to_string())?;
     Ok(plan.to_string())
 }
 

@@ -381,7 +381,9 @@ fn subgraph_error(
 fn client_visible(path: &[PathSegment]) -> Vec<PathSegment> {
     let end = path
         .iter()
-        .position(|segment| matches!(segment, PathSegment::Key(k) if k.starts_with(INTERNAL_KEY_PREFIX)))
+        .position(
+            |segment| matches!(segment, PathSegment::Key(k) if k.starts_with(INTERNAL_KEY_PREFIX)),
+        )
         .unwrap_or(path.len());
     path[..end].to_vec()
 }

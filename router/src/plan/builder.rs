@@ -131,43 +131,202 @@ impl Planner<'_> {
             if field.kind != FieldKind::Regular {
                 continue;
             }
-            let subgraph = self.choose_root_subgraph(&root, field, &query_groups)?;
-            let group = match kind {
-                OperationType::Mutation => match last_mutation_group {
-                    // Consecutive mutation fields on one subgraph run in one operation, in order.
-                    Some(g) if self.groups[g].subgraph == subgraph => g,
-                    _ => {
-                        let deps: BTreeSet<GroupId> = (0..self.groups.len()).collect();
-                        let g = self.new_group(subgraph, Some(kind), Vec::new(), deps);
-                        last_mutation_group = Some(g);
-                        g
+            // A field no single subgraph can serve (a shareable value type whose fields are spread
+            // over subgraphs) is split: each part goes to a subgraph that resolves it.
+            let mut pending = vec![field.clone()];
+            let mut used: Vec<SubgraphId> = Vec::new();
+            while let Some(field) = pending.pop() {
+                let (subgraph, part) = match self.choose_root_subgraph(&root, &field, &query_groups)
+                {
+                    Ok(subgraph) => (subgraph, field),
+                    Err(error) => {
+                        let Some((subgraph, part, residual)) =
+                            self.split_root_field(&root, &field, &used)
+                        else {
+                            return Err(error);
+                        };
+                        pending.push(residual);
+                        (subgraph, part)
                     }
-                },
-                _ => *query_groups.entry(subgraph).or_insert_with(|| {
-                    self.groups.push(Group {
-                        subgraph,
-                        root_kind: Some(kind),
-                        paths: Vec::new(),
-                        selection: FetchSelection::default(),
-                        inputs: Vec::new(),
-                        deps: BTreeSet::new(),
-                    });
-                    self.groups.len() - 1
-                }),
-            };
-            let position = Position {
-                group,
-                subgraph,
-                type_name: root.type_name.clone(),
-                cursor: Vec::new(),
-                path: Vec::new(),
-                provided: None,
-                client: Some(root.clone()),
-            };
-            let mut touched = BTreeSet::new();
-            self.add_local(&position, field, false, &mut touched)?;
+                };
+                used.push(subgraph);
+                let group = match kind {
+                    OperationType::Mutation => match last_mutation_group {
+                        // Consecutive mutation fields on one subgraph run in one operation, in order.
+                        Some(g) if self.groups[g].subgraph == subgraph => g,
+                        _ => {
+                            let deps: BTreeSet<GroupId> = (0..self.groups.len()).collect();
+                            let g = self.new_group(subgraph, Some(kind), Vec::new(), deps);
+                            last_mutation_group = Some(g);
+                            g
+                        }
+                    },
+                    _ => *query_groups.entry(subgraph).or_insert_with(|| {
+                        self.groups.push(Group {
+                            subgraph,
+                            root_kind: Some(kind),
+                            paths: Vec::new(),
+                            selection: FetchSelection::default(),
+                            inputs: Vec::new(),
+                            deps: BTreeSet::new(),
+                        });
+                        self.groups.len() - 1
+                    }),
+                };
+                let position = Position {
+                    group,
+                    subgraph,
+                    type_name: root.type_name.clone(),
+                    cursor: Vec::new(),
+                    path: Vec::new(),
+                    provided: None,
+                    client: Some(root.clone()),
+                };
+                let mut touched = BTreeSet::new();
+                self.add_local(&position, &part, false, &mut touched)?;
+            }
         }
         Ok(())
+    }
+
+    /// For a root field no single subgraph can serve: the candidate (not yet used for it) whose part
+    /// covers the most, that part, and the rest.
+    fn split_root_field(
+        &mut self,
+        root: &Arc<FieldSet>,
+        field: &Field,
+        used: &[SubgraphId],
+    ) -> Option<(SubgraphId, Field, Field)> {
+        let candidates: Vec<SubgraphId> = self
+            .supergraph
+            .field_info(&root.type_name, &field.name)?
+            .resolvable_with(self.labels)
+            .iter()
+            .filter(|s| !used.contains(s))
+            .collect();
+        let mut best: Option<(SubgraphId, Field, Field, usize)> = None;
+        for subgraph in candidates {
+            let position = self.probe_position(subgraph, &root.type_name, None);
+            if let Some((part, residual)) = self.split_field(&position, field) {
+                let coverage = count_fields(&part);
+                if best.as_ref().is_none_or(|(_, _, _, c)| coverage > *c) {
+                    best = Some((subgraph, part, residual, coverage));
+                }
+            }
+        }
+        best.map(|(s, part, residual, _)| (s, part, residual))
+    }
+
+    /// A position for feasibility checks (not inside any fetch).
+    fn probe_position(
+        &self,
+        subgraph: SubgraphId,
+        type_name: &Name,
+        provided: Option<&FieldSelection>,
+    ) -> Position {
+        Position {
+            group: 0,
+            subgraph,
+            type_name: type_name.clone(),
+            cursor: Vec::new(),
+            path: Vec::new(),
+            provided: provided.map(|p| Arc::new(p.clone())),
+            client: None,
+        }
+    }
+
+    /// Splits a composite field the position's subgraph resolves but cannot serve entirely: the part
+    /// it can serve (fields it resolves, and fields reachable from it through entity jumps) and the
+    /// rest, which another subgraph resolving the same field must serve. `None` when the subgraph can
+    /// serve nothing below the field, or everything.
+    fn split_field(&mut self, position: &Position, field: &Field) -> Option<(Field, Field)> {
+        let selection = field.selection.as_ref()?;
+        let subgraph = position.subgraph;
+        let provided = provided_below(
+            self.supergraph,
+            &position.type_name,
+            field,
+            subgraph,
+            position.provided.as_deref(),
+        );
+        let possible = self
+            .supergraph
+            .possible_types_in(field.ty.inner_named_type(), subgraph);
+        let mut part_sets = Vec::new();
+        let mut rest_sets = Vec::new();
+        for set in selection.field_sets() {
+            if selection.is_abstract() && !possible.contains(&set.type_name) {
+                rest_sets.push(set.clone());
+                part_sets.push(Arc::new(FieldSet {
+                    type_name: set.type_name.clone(),
+                    fields: Vec::new(),
+                }));
+                continue;
+            }
+            let child = self.probe_position(subgraph, &set.type_name, provided.as_ref());
+            let mut part = Vec::new();
+            let mut rest = Vec::new();
+            for child_field in &set.fields {
+                if child_field.kind != FieldKind::Regular {
+                    part.push(child_field.clone());
+                    continue;
+                }
+                let local = self.is_local(&child, child_field);
+                if local
+                    && self.children_plannable(
+                        subgraph,
+                        &set.type_name,
+                        child_field,
+                        provided.as_ref(),
+                    )
+                {
+                    part.push(child_field.clone());
+                } else if !local
+                    && (0..self.supergraph.subgraphs.len())
+                        .any(|target| self.can_jump(&child, child_field, target))
+                {
+                    part.push(child_field.clone());
+                } else if local && let Some((p, r)) = self.split_field(&child, child_field) {
+                    part.push(p);
+                    rest.push(r);
+                } else {
+                    rest.push(child_field.clone());
+                }
+            }
+            let regular_part = part.iter().any(|f| f.kind == FieldKind::Regular);
+            if !rest.is_empty() || !regular_part {
+                rest_sets.push(Arc::new(FieldSet {
+                    type_name: set.type_name.clone(),
+                    fields: rest,
+                }));
+            }
+            part_sets.push(Arc::new(FieldSet {
+                type_name: set.type_name.clone(),
+                fields: part,
+            }));
+        }
+        let has_part = part_sets
+            .iter()
+            .any(|s| s.fields.iter().any(|f| f.kind == FieldKind::Regular));
+        let has_rest = rest_sets.iter().any(|s| !s.fields.is_empty());
+        if !has_part || !has_rest {
+            return None;
+        }
+        let rebuild = |sets: Vec<Arc<FieldSet>>| {
+            let mut out = field.clone();
+            out.selection = Some(if selection.is_abstract() {
+                SubSelection::Abstract(sets)
+            } else {
+                SubSelection::Concrete(sets.into_iter().next().unwrap_or_else(|| {
+                    Arc::new(FieldSet {
+                        type_name: field.ty.inner_named_type().clone(),
+                        fields: Vec::new(),
+                    })
+                }))
+            });
+            out
+        };
+        Some((rebuild(part_sets), rebuild(rest_sets)))
     }
 
     fn new_group(
@@ -180,7 +339,11 @@ impl Planner<'_> {
         self.groups.push(Group {
             subgraph,
             root_kind,
-            paths: if root_kind.is_some() { Vec::new() } else { vec![path] },
+            paths: if root_kind.is_some() {
+                Vec::new()
+            } else {
+                vec![path]
+            },
             selection: FetchSelection::default(),
             inputs: Vec::new(),
             deps,
@@ -232,9 +395,12 @@ impl Planner<'_> {
                     .iter()
                     .filter(|f| {
                         f.kind != FieldKind::Regular
-                            || self
-                                .supergraph
-                                .is_field_local(&set.type_name, &f.name, subgraph, self.labels)
+                            || self.supergraph.is_field_local(
+                                &set.type_name,
+                                &f.name,
+                                subgraph,
+                                self.labels,
+                            )
                     })
                     .map(|f| 1 + self.local_coverage(subgraph, f))
                     .sum::<usize>()
@@ -251,6 +417,7 @@ impl Planner<'_> {
         internal: bool,
         touched: &mut BTreeSet<GroupId>,
     ) -> Result<(), PlanError> {
+        let mut residuals: Vec<Field> = Vec::new();
         let mut jumps: Vec<&Field> = Vec::new();
         for field in &set.fields {
             match field.kind {
@@ -261,21 +428,29 @@ impl Planner<'_> {
                     }
                 }
                 FieldKind::Regular => {
-                    if self.is_local(position, field)
-                        && self.children_plannable(
-                            position.subgraph,
-                            &position.type_name,
-                            field,
-                            position.provided.as_deref(),
-                        )
-                    {
+                    if !self.is_local(position, field) {
+                        jumps.push(field);
+                    } else if self.children_plannable(
+                        position.subgraph,
+                        &position.type_name,
+                        field,
+                        position.provided.as_deref(),
+                    ) {
                         self.add_local(position, field, internal, touched)?;
+                    } else if !(0..self.supergraph.subgraphs.len())
+                        .any(|target| self.can_jump(position, field, target))
+                        && let Some((part, rest)) = self.split_field(position, field)
+                    {
+                        // Part of a shareable value here, the rest from another subgraph.
+                        self.add_local(position, &part, internal, touched)?;
+                        residuals.push(rest);
                     } else {
                         jumps.push(field);
                     }
                 }
             }
         }
+        jumps.extend(residuals.iter());
         if !jumps.is_empty() {
             self.plan_jumps(position, &jumps, internal, touched)?;
         }
@@ -293,9 +468,12 @@ impl Planner<'_> {
 
     /// Whether the position's subgraph resolves `field` itself, in the fetch it is in.
     fn is_local(&self, position: &Position, field: &Field) -> bool {
-        let local =
-            self.supergraph
-                .is_field_local(&position.type_name, &field.name, position.subgraph, self.labels);
+        let local = self.supergraph.is_field_local(
+            &position.type_name,
+            &field.name,
+            position.subgraph,
+            self.labels,
+        );
         if local {
             // A field with @requires needs an entity fetch that carries its requirements.
             let requires = self
@@ -725,28 +903,28 @@ impl Planner<'_> {
         {
             return known;
         }
-        let position = Position {
-            group: 0,
-            subgraph,
-            type_name: set.type_name.clone(),
-            cursor: Vec::new(),
-            path: Vec::new(),
-            provided: provided.map(|p| Arc::new(p.clone())),
-            client: None,
-        };
+        let position = self.probe_position(subgraph, &set.type_name, provided);
         let mut ok = true;
         for field in &set.fields {
             if field.kind != FieldKind::Regular {
                 continue;
             }
-            let local = self.is_local(&position, field)
-                && self.children_plannable(subgraph, &set.type_name, field, provided);
-            if local {
+            let is_local = self.is_local(&position, field);
+            if is_local && self.children_plannable(subgraph, &set.type_name, field, provided) {
                 continue;
             }
             let jumpable = (0..self.supergraph.subgraphs.len())
                 .any(|target| self.can_jump(&position, field, target));
-            if !jumpable {
+            if jumpable {
+                continue;
+            }
+            // Split as `plan_field_set` would: this subgraph serves a part, a jump the rest.
+            let split = is_local
+                && self.split_field(&position, field).is_some_and(|(_, rest)| {
+                    (0..self.supergraph.subgraphs.len())
+                        .any(|target| self.can_jump(&position, &rest, target))
+                });
+            if !split {
                 ok = false;
                 break;
             }
@@ -1018,7 +1196,10 @@ fn internal_key(client: Option<&FieldSet>, name: &Name, arguments: &[Node<ast::A
         argument.name.as_str().hash(&mut hasher);
         argument.value.to_string().hash(&mut hasher);
     }
-    Name::new_unchecked(&format!("{INTERNAL_KEY_PREFIX}{name}_{:x}", hasher.finish() & 0xffff_ffff))
+    Name::new_unchecked(&format!(
+        "{INTERNAL_KEY_PREFIX}{name}_{:x}",
+        hasher.finish() & 0xffff_ffff
+    ))
 }
 
 /// The client's selection below the field stored under `key`, when it is the same field.
@@ -1032,6 +1213,18 @@ fn client_sub_selection(
         return None;
     }
     client_field.selection.clone()
+}
+
+/// How many fields a field and its subtree select.
+fn count_fields(field: &Field) -> usize {
+    1 + field.selection.as_ref().map_or(0, |selection| {
+        selection
+            .field_sets()
+            .iter()
+            .flat_map(|set| set.fields.iter())
+            .map(count_fields)
+            .sum()
+    })
 }
 
 /// Whether `field` of `type_name` is among the provided fields.
@@ -1142,7 +1335,14 @@ fn selection_local(
                 .possible_types_in(&field_type, subgraph)
                 .iter()
                 .all(|t| {
-                    selection_local(supergraph, labels, subgraph, t, sub, inner_provided.as_ref())
+                    selection_local(
+                        supergraph,
+                        labels,
+                        subgraph,
+                        t,
+                        sub,
+                        inner_provided.as_ref(),
+                    )
                 })
         }
         SelectionItem::Fragment {
@@ -1152,7 +1352,8 @@ fn selection_local(
             let applies = type_condition.as_ref().is_none_or(|condition| {
                 condition == type_name || supergraph.schema.is_subtype(condition, type_name)
             });
-            !applies || selection_local(supergraph, labels, subgraph, type_name, selection, provided)
+            !applies
+                || selection_local(supergraph, labels, subgraph, type_name, selection, provided)
         }
     })
 }

@@ -323,7 +323,10 @@ impl Writer<'_> {
 
     /// Records an error for a null in a non-null position unless one already explains it.
     fn non_null_violation(&mut self, parent: &FieldSet, field_name: &str) {
-        let explained = self.failed_paths.iter().any(|pattern| covers(pattern, &self.path))
+        let explained = self
+            .failed_paths
+            .iter()
+            .any(|pattern| covers(pattern, &self.path))
             || self.errors.iter().any(|e| match &e.path {
                 Some(path) => path.starts_with(&self.path) || self.path.starts_with(path),
                 None => false,
@@ -346,9 +349,12 @@ impl Writer<'_> {
 /// Whether `path` lies under the objects a fetch at `pattern` fills (`List` matches any index).
 fn covers(pattern: &[PathStep], path: &[PathSegment]) -> bool {
     pattern.len() <= path.len()
-        && pattern.iter().zip(path).all(|(step, segment)| match (step, segment) {
-            (PathStep::Key(key), PathSegment::Key(k)) => key.as_str() == k,
-            (PathStep::List, PathSegment::Index(_)) => true,
-            _ => false,
-        })
+        && pattern
+            .iter()
+            .zip(path)
+            .all(|(step, segment)| match (step, segment) {
+                (PathStep::Key(key), PathSegment::Key(k)) => key.as_str() == k,
+                (PathStep::List, PathSegment::Index(_)) => true,
+                _ => false,
+            })
 }

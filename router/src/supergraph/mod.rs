@@ -324,7 +324,11 @@ impl Supergraph {
             }
             // Overridden away but kept for a key: the subgraph may be entered through that key, yet
             // the value clients see comes from the overriding subgraph.
-            if info.joins.iter().any(|j| j.graph == graph && j.used_overridden) {
+            if info
+                .joins
+                .iter()
+                .any(|j| j.graph == graph && j.used_overridden)
+            {
                 return false;
             }
         }
@@ -573,7 +577,9 @@ impl JoinReader<'_> {
                     .as_ref()
                     .and_then(|l| self.labels.iter().position(|known| known == l));
                 match label {
-                    Some(index) => label_rules.push((index, join.graph, join.override_from.is_some())),
+                    Some(index) => {
+                        label_rules.push((index, join.graph, join.override_from.is_some()))
+                    }
                     None => resolvable_in.insert(join.graph),
                 }
             }
