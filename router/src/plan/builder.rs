@@ -272,19 +272,18 @@ impl Planner<'_> {
                     continue;
                 }
                 let local = self.is_local(&child, child_field);
-                if local
-                    && self.children_plannable(
+                let served = if local {
+                    self.children_plannable(
                         subgraph,
                         &set.type_name,
                         child_field,
                         provided.as_ref(),
                     )
-                {
-                    part.push(child_field.clone());
-                } else if !local
-                    && (0..self.supergraph.subgraphs.len())
+                } else {
+                    (0..self.supergraph.subgraphs.len())
                         .any(|target| self.can_jump(&child, child_field, target))
-                {
+                };
+                if served {
                     part.push(child_field.clone());
                 } else if local && let Some((p, r)) = self.split_field(&child, child_field) {
                     part.push(p);
