@@ -92,10 +92,10 @@ async fn run() {
     let reviews = subgraphs::reviews_schema();
     let inventory = subgraphs::inventory_schema();
     let sdls = [
-        ("accounts", accounts.sdl_with_options(federation.clone())),
-        ("products", products.sdl_with_options(federation.clone())),
-        ("reviews", reviews.sdl_with_options(federation.clone())),
-        ("inventory", inventory.sdl_with_options(federation.clone())),
+        ("accounts", accounts.sdl_with_options(federation)),
+        ("products", products.sdl_with_options(federation)),
+        ("reviews", reviews.sdl_with_options(federation)),
+        ("inventory", inventory.sdl_with_options(federation)),
     ];
     let urls = [
         serve(Router::new().route_service("/graphql", GraphQL::new(accounts))).await,
