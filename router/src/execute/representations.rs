@@ -138,6 +138,16 @@ fn write_object(
             }
             continue;
         };
+        if top && field.name == "__typename" && input.as_type.is_some() {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            write_string(out, "__typename");
+            out.push(b':');
+            write_string(out, input.as_type.as_deref().unwrap_or_default());
+            continue;
+        }
         if field.non_null && matches!(value, Value::Null) {
             // A required value is missing (its fetch failed): the subgraph could not use this.
             return false;

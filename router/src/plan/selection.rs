@@ -289,6 +289,9 @@ fn collect_value_variables(value: &ast::Value, out: &mut Vec<Name>) {
 /// The fields of a representation, read from an object of the response tree.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputSelection {
+    /// The `__typename` to send instead of the object's own: the `@interfaceObject` interface that
+    /// stands for the object's type in the target subgraph.
+    pub as_type: Option<Name>,
     pub fields: Vec<InputField>,
     /// Parts that apply only when the object's `__typename` is the given type.
     pub fragments: Vec<(Name, InputSelection)>,

@@ -190,10 +190,14 @@ impl Writer<'_> {
                     };
                     let set = match selection {
                         SubSelection::Concrete(set) => Some(set),
-                        SubSelection::Abstract(_) => self
-                            .tree
-                            .typename(*id)
-                            .and_then(|typename| selection.for_type(typename)),
+                        SubSelection::Abstract(sets) => match self.tree.typename(*id) {
+                            // An object still typed as its `@interfaceObject` interface: the
+                            // planner only leaves it so when every implementation's selection is
+                            // the same.
+                            Some(typename) if typename == name.as_str() => sets.first(),
+                            Some(typename) => selection.for_type(typename),
+                            None => None,
+                        },
                     };
                     match set {
                         Some(set) => {

@@ -299,7 +299,6 @@ async fn entities_are_batched_and_deduplicated() {
 }
 
 #[tokio::test]
-#[ignore = "router: entity fetches to one subgraph at different paths of one step are not merged"]
 async fn one_request_per_subgraph_per_step_across_paths() {
     let g = gateway().await;
     let response = g
@@ -426,7 +425,6 @@ async fn a_subgraph_error_in_a_non_null_field_propagates_up_to_data() {
 }
 
 #[tokio::test]
-#[ignore = "router: any failed fetch suppresses every NON_NULL_VIOLATION error"]
 async fn an_unrelated_fetch_failure_does_not_hide_a_non_null_violation() {
     let g = gateway().await;
     g.mock("inventory")
@@ -448,7 +446,6 @@ async fn an_unrelated_fetch_failure_does_not_hide_a_non_null_violation() {
 }
 
 #[tokio::test]
-#[ignore = "router: Int results beyond 32 bits are accepted"]
 async fn values_of_the_wrong_type_are_field_errors_that_propagate() {
     let catalog = catalog().resolver("Product", "price", |product, _| {
         Ok(match product["upc"].as_str() {

@@ -338,7 +338,6 @@ async fn each_subgraph_gets_the_key_it_declares() {
 }
 
 #[tokio::test]
-#[ignore = "router: no key hop; a key the current subgraph lacks is never fetched from another subgraph first"]
 async fn a_key_the_source_lacks_is_fetched_through_a_subgraph_that_knows_both() {
     let g = gateway().await;
     // legacy knows products by id only; inventory by sku only: the catalog (which has both keys)

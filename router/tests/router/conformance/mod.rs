@@ -400,25 +400,45 @@ pub fn assert_json(actual: &str, expected: &str) {
 }
 
 /// Like [`assert_json`], but the order of `errors` does not count (errors of fetches that run
-/// concurrently come in no particular order).
+/// concurrently come in no particular order): each expected error must match a different actual one.
 #[track_caller]
 pub fn assert_json_any_error_order(actual: &str, expected: &str) {
-    fn sort_errors(json: &mut Json) {
-        if let Json::Object(fields) = json {
-            for (key, value) in fields.iter_mut() {
-                if let (true, Json::Array(errors)) = (key == "errors", value) {
-                    errors.sort_by_key(Json::pretty);
+    /// Whether every expected error matches a distinct actual one (backtracking; lists are short).
+    fn errors_match(actual: &[Json], expected: &[Json], used: &mut Vec<bool>) -> bool {
+        let Some((first, rest)) = expected.split_first() else {
+            return true;
+        };
+        for i in 0..actual.len() {
+            if !used[i] && actual[i].matches(first) {
+                used[i] = true;
+                if errors_match(actual, rest, used) {
+                    return true;
                 }
+                used[i] = false;
             }
         }
+        false
     }
-    let mut actual_json = Json::parse(actual);
-    let mut expected_json = Json::parse(expected);
-    sort_errors(&mut actual_json);
-    sort_errors(&mut expected_json);
+    let actual_json = Json::parse(actual);
+    let expected_json = Json::parse(expected);
+    let matched = match (&actual_json, &expected_json) {
+        (Json::Object(a), Json::Object(e)) => {
+            a.len() == e.len()
+                && a.iter().zip(e).all(|((ak, av), (ek, ev))| {
+                    ak == ek
+                        && match (ak.as_str(), av, ev) {
+                            ("errors", Json::Array(a), Json::Array(e)) => {
+                                a.len() == e.len() && errors_match(a, e, &mut vec![false; a.len()])
+                            }
+                            _ => av.matches(ev),
+                        }
+                })
+        }
+        _ => false,
+    };
     assert!(
-        actual_json.matches(&expected_json),
-        "response differs\n--- expected\n{}\n--- actual\n{}\n",
+        matched,
+        "response differs\n--- expected (any error order)\n{}\n--- actual\n{}\n",
         expected_json.pretty(),
         actual_json.pretty()
     );
@@ -438,4 +458,21 @@ fn the_comparison_counts_key_order_and_wildcards_only_strings() {
     assert!(matches(r#"{"m":"boom"}"#, r#"{"m":"<any>"}"#));
     assert!(!matches(r#"{"m":""}"#, r#"{"m":"<any>"}"#));
     assert!(!matches(r#"{"m":null}"#, r#"{"m":"<any>"}"#));
+}
+
+#[test]
+fn errors_may_come_in_any_order_but_each_matches_once() {
+    let a =
+        r#"{"data":null,"errors":[{"message":"zz","path":["b"]},{"message":"aa","path":["a"]}]}"#;
+    assert_json_any_error_order(
+        a,
+        r#"{"data":null,"errors":[{"message":"<any>","path":["a"]},{"message":"zz","path":["b"]}]}"#,
+    );
+    let twice = std::panic::catch_unwind(|| {
+        assert_json_any_error_order(
+            a,
+            r#"{"data":null,"errors":[{"message":"<any>","path":["a"]},{"message":"<any>","path":["a"]}]}"#,
+        )
+    });
+    assert!(twice.is_err());
 }

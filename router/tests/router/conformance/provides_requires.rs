@@ -714,7 +714,6 @@ async fn when_the_required_data_cannot_be_fetched_the_error_reaches_the_client()
 }
 
 #[tokio::test]
-#[ignore = "router: subgraph error paths keep the internal __sg_ aliases of required fields"]
 async fn errors_of_required_fields_do_not_show_router_internal_names() {
     let mut data = requires_data();
     let shop = data.iter().position(|(n, _)| *n == "shop").unwrap();

@@ -307,7 +307,6 @@ async fn a_value_type_with_partly_different_fields_comes_from_a_subgraph_that_ha
 }
 
 #[tokio::test]
-#[ignore = "router: a shareable root field is never split over several root fetches"]
 async fn a_shared_value_type_without_key_is_assembled_from_several_root_fetches() {
     let g = Gateway::start(&supergraph(), data()).await;
     let one = g
