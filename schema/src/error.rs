@@ -1,5 +1,5 @@
-//! Composition errors: the stable Federation error codes, and the subgraph, file and line each
-//! error points at.
+//! Composition errors and hints: the stable Federation error and hint codes, and the subgraph,
+//! file and line each of them points at.
 
 use std::fmt;
 
@@ -112,6 +112,27 @@ pub enum ErrorCode {
     OnlyInaccessibleChildren,
     /// The query root type is `@inaccessible`.
     QueryRootTypeInaccessible,
+    /// An `@inaccessible` field implements an interface field that is in the API schema.
+    ImplementedByInaccessible,
+    /// A default value in the API schema uses an `@inaccessible` enum value or input field.
+    DefaultValueUsesInaccessible,
+    /// `@override` on a field of an interface type.
+    OverrideOnInterface,
+    /// Misuse of `@composeDirective`, or composed directives that do not agree across subgraphs.
+    DirectiveCompositionError,
+    /// Misuse of `@interfaceObject`.
+    InterfaceObjectUsageError,
+    /// A `@key` on an interface is missing (or not resolvable) on one of its implementations.
+    InterfaceKeyNotOnImplementation,
+    /// `@key` on an interface in a subgraph linking a federation version before 2.3.
+    KeyUnsupportedOnInterface,
+    /// A merged directive (`@tag`, `@inaccessible`, `@deprecated`, a composed directive) on an
+    /// `@external` field.
+    MergedDirectiveApplicationOnExternal,
+    /// A Federation 1 type has only `@external` fields, none of them used, yet it is referenced.
+    TypeWithOnlyUnusedExternal,
+    /// Some field of the supergraph cannot be reached from a root through the subgraphs.
+    SatisfiabilityError,
 }
 
 impl ErrorCode {
@@ -178,6 +199,18 @@ impl ErrorCode {
             Self::RequiredInaccessible => "REQUIRED_INACCESSIBLE",
             Self::OnlyInaccessibleChildren => "ONLY_INACCESSIBLE_CHILDREN",
             Self::QueryRootTypeInaccessible => "QUERY_ROOT_TYPE_INACCESSIBLE",
+            Self::ImplementedByInaccessible => "IMPLEMENTED_BY_INACCESSIBLE",
+            Self::DefaultValueUsesInaccessible => "DEFAULT_VALUE_USES_INACCESSIBLE",
+            Self::OverrideOnInterface => "OVERRIDE_ON_INTERFACE",
+            Self::DirectiveCompositionError => "DIRECTIVE_COMPOSITION_ERROR",
+            Self::InterfaceObjectUsageError => "INTERFACE_OBJECT_USAGE_ERROR",
+            Self::InterfaceKeyNotOnImplementation => "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+            Self::KeyUnsupportedOnInterface => "KEY_UNSUPPORTED_ON_INTERFACE",
+            Self::MergedDirectiveApplicationOnExternal => {
+                "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL"
+            }
+            Self::TypeWithOnlyUnusedExternal => "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
+            Self::SatisfiabilityError => "SATISFIABILITY_ERROR",
         }
     }
 }
@@ -276,13 +309,95 @@ impl fmt::Display for CompositionError {
 
 impl std::error::Error for CompositionError {}
 
+/// Codes of composition hints: things that compose but deserve attention, spelled like Apollo
+/// Federation's hint codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum HintCode {
+    /// `@override(from:)` names a subgraph that is not composed.
+    FromSubgraphDoesNotExist,
+    /// An `@override` has no effect any more and can be removed.
+    OverrideDirectiveCanBeRemoved,
+    /// A field is overridden by another subgraph and could be removed from this one.
+    OverriddenFieldCanBeRemoved,
+    /// A field is being moved by a progressive `@override` (with a label).
+    OverrideMigrationInProgress,
+    /// Information about `@composeDirective` (e.g. composing `@tag`, which is always composed).
+    DirectiveCompositionInfo,
+}
+
+impl HintCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::FromSubgraphDoesNotExist => "FROM_SUBGRAPH_DOES_NOT_EXIST",
+            Self::OverrideDirectiveCanBeRemoved => "OVERRIDE_DIRECTIVE_CAN_BE_REMOVED",
+            Self::OverriddenFieldCanBeRemoved => "OVERRIDDEN_FIELD_CAN_BE_REMOVED",
+            Self::OverrideMigrationInProgress => "OVERRIDE_MIGRATION_IN_PROGRESS",
+            Self::DirectiveCompositionInfo => "DIRECTIVE_COMPOSITION_INFO",
+        }
+    }
+}
+
+impl fmt::Display for HintCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A composition hint: the supergraph composed, but something looks unintended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositionHint {
+    pub code: HintCode,
+    pub message: String,
+    pub element: Option<String>,
+    pub locations: Vec<ErrorLocation>,
+}
+
+impl CompositionHint {
+    pub(crate) fn new(code: HintCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            element: None,
+            locations: Vec::new(),
+        }
+    }
+
+    pub(crate) fn element(mut self, coordinate: impl Into<String>) -> Self {
+        self.element = Some(coordinate.into());
+        self
+    }
+
+    pub(crate) fn at(mut self, location: ErrorLocation) -> Self {
+        if !self.locations.contains(&location) {
+            self.locations.push(location);
+        }
+        self
+    }
+}
+
+impl fmt::Display for CompositionHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "hint[{}]: {}", self.code, self.message)?;
+        for location in &self.locations {
+            write!(f, "\n  --> {location}")?;
+        }
+        Ok(())
+    }
+}
+
 /// `subgraph "a"`, `subgraphs "a" and "b"`, `subgraphs "a", "b" and "c"`.
 pub(crate) fn subgraph_list<S: AsRef<str>>(names: &[S]) -> String {
     let quoted: Vec<String> = names
         .iter()
         .map(|name| format!("\"{}\"", name.as_ref()))
         .collect();
-    match quoted.as_slice() {
+    labelled_list(&quoted)
+}
+
+/// Like [`subgraph_list`], for subgraph labels that are already quoted (and may say more).
+pub(crate) fn labelled_list(labels: &[String]) -> String {
+    match labels {
         [] => "no subgraph".to_owned(),
         [one] => format!("subgraph {one}"),
         [init @ .., last] => format!("subgraphs {} and {last}", init.join(", ")),

@@ -1,13 +1,16 @@
 //! Checks on the merged supergraph that no single subgraph can make: a query root exists,
-//! types implement every field of their interfaces across subgraphs, and `@inaccessible`
-//! leaves a consistent API schema (nothing visible refers to something hidden, required inputs
-//! stay visible, visible types keep a visible child).
+//! types implement their interfaces across subgraphs (every field, with a compatible type and
+//! the interface's arguments, and the interface's own interfaces), and `@inaccessible` leaves a
+//! consistent API schema (nothing visible refers to something hidden, not even in a default
+//! value; hidden fields do not implement visible interface fields; required inputs stay visible;
+//! visible types keep a visible child).
 
-use apollo_compiler::Name;
+use apollo_compiler::ast::{self, Type};
+use apollo_compiler::{Name, Node};
 
 use crate::error::{CompositionError, ErrorCode, ErrorLocation, subgraph_list};
 use crate::subgraph::{Subgraph, TypeBody};
-use crate::supergraph::{MergedBody, MergedInputValue, MergedSchema};
+use crate::supergraph::{MergedBody, MergedComposite, MergedInputValue, MergedSchema};
 
 pub(crate) fn validate(
     schema: &MergedSchema,
@@ -20,7 +23,10 @@ pub(crate) fn validate(
     };
     validator.query_root();
     validator.interface_implementations();
+    validator.implementation_shapes();
     validator.inaccessible();
+    validator.implemented_by_inaccessible();
+    validator.defaults_using_inaccessible();
     if validator.errors.is_empty() {
         Ok(())
     } else {
@@ -132,6 +138,305 @@ impl Validator<'_> {
                     );
                 }
             }
+        }
+    }
+
+    fn composite(&self, name: &str) -> Option<&MergedComposite> {
+        match &self.schema.types.get(name)?.body {
+            MergedBody::Object(c) | MergedBody::Interface(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// `sub` is `sup` or a subtype of it in the merged schema (covariance of output types).
+    fn is_subtype(&self, sup: &Type, sub: &Type) -> bool {
+        match (sup, sub) {
+            (Type::NonNullNamed(_) | Type::NonNullList(_), Type::Named(_) | Type::List(_)) => false,
+            (Type::NonNullNamed(_) | Type::NonNullList(_), _) => {
+                self.is_subtype(&sup.clone().nullable(), &sub.clone().nullable())
+            }
+            (_, Type::NonNullNamed(_) | Type::NonNullList(_)) => {
+                self.is_subtype(sup, &sub.clone().nullable())
+            }
+            (Type::List(sup_item), Type::List(sub_item)) => self.is_subtype(sup_item, sub_item),
+            (Type::Named(sup_name), Type::Named(sub_name)) => {
+                sup_name == sub_name
+                    || self
+                        .composite(sub_name)
+                        .is_some_and(|c| c.implements.contains(sup_name))
+                    || matches!(
+                        self.schema.types.get(sup_name).map(|t| &t.body),
+                        Some(MergedBody::Union { members, .. }) if members.contains(sub_name)
+                    )
+            }
+            _ => false,
+        }
+    }
+
+    /// What merging can break in an implementation that every subgraph had right: field types,
+    /// interface arguments, and interfaces implemented by the implemented interfaces.
+    fn implementation_shapes(&mut self) {
+        let mut problems: Vec<(String, String, Vec<ErrorLocation>)> = Vec::new();
+        for ty in self.schema.types.values() {
+            let (MergedBody::Object(composite) | MergedBody::Interface(composite)) = &ty.body
+            else {
+                continue;
+            };
+            for interface in &composite.implements {
+                let Some(declared) = self.composite(interface) else {
+                    continue;
+                };
+                for transitive in &declared.implements {
+                    if transitive != &ty.name && !composite.implements.contains(transitive) {
+                        problems.push((
+                            ty.name.to_string(),
+                            format!(
+                                "Type {} must implement {transitive} because it is implemented by {interface}.",
+                                ty.name
+                            ),
+                            self.locate(&ty.name, None),
+                        ));
+                    }
+                }
+                for (field_name, interface_field) in &declared.fields {
+                    let Some(field) = composite.fields.get(field_name) else {
+                        continue;
+                    };
+                    let coordinate = format!("{}.{field_name}", ty.name);
+                    let mut locations = self.locate(&ty.name, Some(field_name));
+                    locations.extend(self.locate(interface, Some(field_name)));
+                    if !self.is_subtype(&interface_field.ty, &field.ty) {
+                        problems.push((
+                            coordinate.clone(),
+                            format!(
+                                "Interface field {interface}.{field_name} expects type {} but {coordinate} of type {} is not a proper subtype.",
+                                interface_field.ty, field.ty
+                            ),
+                            locations.clone(),
+                        ));
+                    }
+                    for (argument_name, argument) in &interface_field.arguments {
+                        match field.arguments.get(argument_name) {
+                            None => problems.push((
+                                coordinate.clone(),
+                                format!(
+                                    "Interface field argument {interface}.{field_name}({argument_name}:) expected but {coordinate} does not provide it."
+                                ),
+                                locations.clone(),
+                            )),
+                            Some(own) if own.ty != argument.ty => problems.push((
+                                coordinate.clone(),
+                                format!(
+                                    "Interface field argument {interface}.{field_name}({argument_name}:) expects type {} but {coordinate}({argument_name}:) is type {}.",
+                                    argument.ty, own.ty
+                                ),
+                                locations.clone(),
+                            )),
+                            Some(_) => {}
+                        }
+                    }
+                    for (argument_name, own) in &field.arguments {
+                        if own.is_required()
+                            && !interface_field.arguments.contains_key(argument_name)
+                        {
+                            problems.push((
+                                coordinate.clone(),
+                                format!(
+                                    "Argument \"{coordinate}({argument_name}:)\" must not be required type \"{}\" if not provided by the Interface field \"{interface}.{field_name}\".",
+                                    own.ty
+                                ),
+                                locations.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for (element, message, locations) in problems {
+            self.error(ErrorCode::InvalidGraphql, &element, message, locations);
+        }
+    }
+
+    /// A hidden field or argument cannot implement a visible interface field or argument.
+    fn implemented_by_inaccessible(&mut self) {
+        let mut problems: Vec<(String, String, Vec<ErrorLocation>)> = Vec::new();
+        for ty in self.schema.types.values() {
+            let (MergedBody::Object(composite) | MergedBody::Interface(composite)) = &ty.body
+            else {
+                continue;
+            };
+            if ty.applied.inaccessible {
+                continue;
+            }
+            for interface in &composite.implements {
+                if self.is_inaccessible_type(interface) {
+                    continue;
+                }
+                let Some(declared) = self.composite(interface) else {
+                    continue;
+                };
+                for (field_name, interface_field) in &declared.fields {
+                    let Some(field) = composite.fields.get(field_name) else {
+                        continue;
+                    };
+                    if interface_field.applied.inaccessible {
+                        continue;
+                    }
+                    let coordinate = format!("{}.{field_name}", ty.name);
+                    let mut locations = self.locate(&ty.name, Some(field_name));
+                    locations.extend(self.locate(interface, Some(field_name)));
+                    if field.applied.inaccessible {
+                        problems.push((
+                            coordinate.clone(),
+                            format!(
+                                "Field \"{coordinate}\" is @inaccessible but implements the interface field \"{interface}.{field_name}\", which is in the API schema."
+                            ),
+                            locations,
+                        ));
+                        continue;
+                    }
+                    for (argument_name, argument) in &field.arguments {
+                        let implemented = interface_field
+                            .arguments
+                            .get(argument_name)
+                            .is_some_and(|a| !a.applied.inaccessible);
+                        if argument.applied.inaccessible && implemented {
+                            problems.push((
+                                format!("{coordinate}({argument_name}:)"),
+                                format!(
+                                    "Argument \"{coordinate}({argument_name}:)\" is @inaccessible but implements the interface argument \"{interface}.{field_name}({argument_name}:)\", which is in the API schema."
+                                ),
+                                locations.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for (element, message, locations) in problems {
+            self.error(
+                ErrorCode::ImplementedByInaccessible,
+                &element,
+                message,
+                locations,
+            );
+        }
+    }
+
+    /// Default values in the API schema cannot use hidden enum values or input fields.
+    fn defaults_using_inaccessible(&mut self) {
+        let mut problems: Vec<(String, String, Vec<ErrorLocation>)> = Vec::new();
+        let mut check = |validator: &Self,
+                         value: &MergedInputValue,
+                         coordinate: String,
+                         parent: &str,
+                         field: &str| {
+            let Some(default) = &value.default else {
+                return;
+            };
+            if value.applied.inaccessible {
+                return;
+            }
+            let mut hidden = Vec::new();
+            validator.hidden_in_value(default, &value.ty, &mut hidden);
+            for (what, element) in hidden {
+                problems.push((
+                    coordinate.clone(),
+                    format!(
+                        "{what} \"{element}\" is @inaccessible but is used in the default value of \"{coordinate}\", which is in the API schema."
+                    ),
+                    validator.locate(parent, Some(field)),
+                ));
+            }
+        };
+        for ty in self.schema.types.values() {
+            if ty.applied.inaccessible {
+                continue;
+            }
+            match &ty.body {
+                MergedBody::Object(composite) | MergedBody::Interface(composite) => {
+                    for field in composite.fields.values() {
+                        if field.applied.inaccessible {
+                            continue;
+                        }
+                        for argument in field.arguments.values() {
+                            check(
+                                self,
+                                argument,
+                                format!("{}.{}({}:)", ty.name, field.name, argument.name),
+                                &ty.name,
+                                &field.name,
+                            );
+                        }
+                    }
+                }
+                MergedBody::InputObject { fields } => {
+                    for field in fields.values() {
+                        check(
+                            self,
+                            field,
+                            format!("{}.{}", ty.name, field.name),
+                            &ty.name,
+                            &field.name,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (element, message, locations) in problems {
+            self.error(
+                ErrorCode::DefaultValueUsesInaccessible,
+                &element,
+                message,
+                locations,
+            );
+        }
+    }
+
+    /// Hidden enum values and input fields a value of type `ty` uses: `("Enum value", "E.V")`.
+    fn hidden_in_value(
+        &self,
+        value: &Node<ast::Value>,
+        ty: &Type,
+        hidden: &mut Vec<(&'static str, String)>,
+    ) {
+        let named = ty.inner_named_type();
+        match value.as_ref() {
+            ast::Value::List(items) => {
+                let item_type = match ty {
+                    Type::List(inner) | Type::NonNullList(inner) => inner.as_ref().clone(),
+                    other => other.clone(),
+                };
+                for item in items {
+                    self.hidden_in_value(item, &item_type, hidden);
+                }
+            }
+            ast::Value::Enum(symbol) => {
+                if let Some(MergedBody::Enum { values }) =
+                    self.schema.types.get(named).map(|t| &t.body)
+                    && values.get(symbol).is_some_and(|v| v.applied.inaccessible)
+                {
+                    hidden.push(("Enum value", format!("{named}.{symbol}")));
+                }
+            }
+            ast::Value::Object(fields) => {
+                let Some(MergedBody::InputObject { fields: declared }) =
+                    self.schema.types.get(named).map(|t| &t.body)
+                else {
+                    return;
+                };
+                for (name, field_value) in fields {
+                    let Some(declared_field) = declared.get(name) else {
+                        continue;
+                    };
+                    if declared_field.applied.inaccessible {
+                        hidden.push(("Input field", format!("{named}.{name}")));
+                    }
+                    self.hidden_in_value(field_value, &declared_field.ty, hidden);
+                }
+            }
+            _ => {}
         }
     }
 

@@ -11,6 +11,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "compose/check.rs"]
+mod check;
+#[path = "compose/fetch.rs"]
+mod fetch;
+
 use apollo_compiler::Schema;
 use shopgraph_schema::{
     CompositionError, ConfigError, ErrorCode, SubgraphInput, Supergraph, SupergraphConfig, compose,
@@ -324,6 +329,106 @@ fn subgraph_names_must_be_unique_and_not_empty() {
     );
 }
 
+#[test]
+fn interface_objects_contribute_fields_to_every_implementation() {
+    let sdl = assert_composes("interface_object").into_sdl();
+    assert!(sdl.contains(
+        "interface Media\n  @join__type(graph: MEDIA, key: \"id\")\n  @join__type(graph: REVIEWS, key: \"id\", isInterfaceObject: true)\n{"
+    ));
+    assert!(sdl.contains("reviews: [Review!]! @join__field(graph: REVIEWS)"));
+    // Implementations get the field with a bare @join__field: only the interface object has it.
+    assert_eq!(sdl.matches("reviews: [Review!]! @join__field\n").count(), 2);
+    assert!(sdl.contains("title: String! @join__field(graph: MEDIA)"));
+}
+
+#[test]
+fn composed_directives_are_linked_defined_and_applied() {
+    let supergraph = assert_composes("compose_directive");
+    let sdl = supergraph.sdl();
+    // The highest minor version of the spec, importing every composed directive by its name.
+    assert!(sdl.contains(
+        "@link(url: \"https://specs.example.dev/cache/v1.2\", import: [\"@cacheControl\", {name: \"@audit\", as: \"@trace\"}])"
+    ));
+    // The definition of the subgraph linking that version.
+    assert!(sdl.contains("directive @cacheControl(maxAge: Int!, scope: CacheScope = PUBLIC, inheritMaxAge: Boolean) on OBJECT | FIELD_DEFINITION | INTERFACE"));
+    assert!(sdl.contains("directive @trace(level: Int = 1) repeatable on FIELD_DEFINITION"));
+    // Applications of every subgraph; non-repeatable ones once, repeatable ones all.
+    assert!(
+        sdl.contains("  @join__type(graph: PRICING, key: \"id\")\n  @cacheControl(maxAge: 60)\n{")
+    );
+    assert!(!sdl.contains("@cacheControl(maxAge: 30)"));
+    assert!(sdl.contains("name: String! @join__field(graph: CATALOG) @trace @trace(level: 2)"));
+    assert!(sdl.contains("price: Int! @join__field(graph: PRICING) @cacheControl(maxAge: 5)"));
+    // Directives that are not composed stay in their subgraph.
+    assert!(!sdl.contains("internal"));
+    assert!(supergraph.hints().is_empty());
+}
+
+#[test]
+fn progressive_override_labels_keep_both_subgraphs() {
+    let supergraph = assert_composes("override_labels");
+    let sdl = supergraph.sdl();
+    // A key field stays used in the overridden subgraph.
+    assert!(sdl.contains(
+        "sku: String! @join__field(graph: LEGACY, usedOverridden: true, overrideLabel: \"percent(12.5)\") @join__field(graph: MODERN, override: \"legacy\", overrideLabel: \"percent(12.5)\")"
+    ));
+    assert!(sdl.contains("overrideLabel: \"percent(100)\""));
+    assert!(sdl.contains(
+        "stock: Int! @join__field(graph: LEGACY, overrideLabel: \"inventory-v2/rollout:eu.1\") @join__field(graph: MODERN, override: \"legacy\", overrideLabel: \"inventory-v2/rollout:eu.1\")"
+    ));
+    let hints: Vec<(&str, &str)> = supergraph
+        .hints()
+        .iter()
+        .map(|h| (h.code.as_str(), h.element.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        hints,
+        [
+            ("OVERRIDE_MIGRATION_IN_PROGRESS", "Product.sku"),
+            ("OVERRIDE_MIGRATION_IN_PROGRESS", "Product.price"),
+            ("OVERRIDE_MIGRATION_IN_PROGRESS", "Product.stock"),
+            ("FROM_SUBGRAPH_DOES_NOT_EXIST", "Product.rating"),
+        ]
+    );
+    assert!(supergraph.hints()[3].to_string().contains(
+        "hint[FROM_SUBGRAPH_DOES_NOT_EXIST]: Source subgraph \"reviews\" for field \"Product.rating\" on subgraph \"modern\" does not exist.\n  --> tests/cases/override_labels/modern.graphql:8:3"
+    ));
+}
+
+#[test]
+fn override_hints_say_what_can_be_removed() {
+    let hints: Vec<String> = compose_case("override")
+        .hints()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(hints.iter().any(|h| h.starts_with("hint[OVERRIDDEN_FIELD_CAN_BE_REMOVED]: Field \"Product.inventory\" on subgraph \"legacy\" is overridden. Consider removing it.")), "{hints:#?}");
+    assert!(hints.iter().any(|h| h.starts_with("hint[OVERRIDDEN_FIELD_CAN_BE_REMOVED]: Field \"Product.sku\" on subgraph \"legacy\" is overridden. It is still used")), "{hints:#?}");
+}
+
+#[test]
+fn federation_1_subgraphs_follow_the_federation_1_rules() {
+    let sdl = assert_composes("federation_1_rules").into_sdl();
+    // @key on an interface and @requires on an interface field are ignored.
+    assert!(sdl.contains(
+        "interface Node\n  @join__type(graph: ACCOUNTS)\n{\n  id: ID!\n  label: String\n}"
+    ));
+    // @provides of a leaf type is dropped; selections lose the fields that are not external.
+    assert!(sdl.contains("email: String @join__field(graph: ACCOUNTS)\n"));
+    assert!(sdl.contains("author: User! @join__field(graph: REVIEWS, provides: \"name\")"));
+    assert!(sdl.contains("nickname: String @join__field(graph: REVIEWS, requires: \"name\")"));
+    // Fields resolved by several Federation 1 subgraphs are shareable; @external on a type is ignored.
+    assert!(sdl.contains("name: String! @join__field(graph: ACCOUNTS) @join__field(graph: PROFILES) @join__field(graph: REVIEWS, external: true)"));
+    assert!(sdl.contains("type Stats\n  @join__type(graph: PROFILES)\n  @join__type(graph: REVIEWS)\n{\n  count: Int!\n}"));
+}
+
+#[test]
+fn satisfiability_follows_provides_and_requires() {
+    let sdl = assert_composes("satisfiability_through_provides").into_sdl();
+    assert!(sdl.contains("@join__type(graph: ACCOUNTS, key: \"id\", resolvable: false)"));
+    assert!(sdl.contains("sentiment: Float @join__field(graph: RATINGS, requires: \"body\")"));
+}
+
 // ------------------------------------------------------------------------------------------
 // Composition errors
 
@@ -492,6 +597,222 @@ fn every_error_of_every_subgraph_is_reported() {
     );
 }
 
+#[test]
+fn error_satisfiability_value_type_missing_a_field() {
+    let errors = assert_fails("error_satisfiability_value_type", &["SATISFIABILITY_ERROR"]);
+    assert_eq!(errors[0].element.as_deref(), Some("Deal.discount"));
+    assert!(
+        errors[0]
+            .message
+            .contains("{\n  dealOfTheDay {\n    discount\n  }\n}\n")
+    );
+}
+
+#[test]
+fn error_satisfiability_unresolvable_key_and_requires() {
+    assert_fails(
+        "error_satisfiability_requires",
+        &["SATISFIABILITY_ERROR", "SATISFIABILITY_ERROR"],
+    );
+}
+
+#[test]
+fn error_satisfiability_key_fields_not_collectable() {
+    assert_fails(
+        "error_satisfiability_key_fields",
+        &["SATISFIABILITY_ERROR", "SATISFIABILITY_ERROR"],
+    );
+}
+
+#[test]
+fn error_interface_object_without_key() {
+    assert_fails(
+        "error_interface_object_without_key",
+        &["INTERFACE_OBJECT_USAGE_ERROR"],
+    );
+}
+
+#[test]
+fn error_interface_object_without_interface() {
+    assert_fails(
+        "error_interface_object_without_interface",
+        &["INTERFACE_OBJECT_USAGE_ERROR"],
+    );
+}
+
+#[test]
+fn error_interface_object_with_federation_1_subgraphs() {
+    assert_fails(
+        "error_interface_object_federation_1",
+        &["INTERFACE_OBJECT_USAGE_ERROR"],
+    );
+}
+
+#[test]
+fn error_interface_key_not_on_implementation() {
+    assert_fails(
+        "error_interface_key_not_on_implementation",
+        &[
+            "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+            "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+        ],
+    );
+}
+
+#[test]
+fn error_interface_key_missing_implementation_type() {
+    assert_fails(
+        "error_interface_key_missing_implementation",
+        &["INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE"],
+    );
+}
+
+#[test]
+fn error_interface_field_no_implem() {
+    assert_fails(
+        "error_interface_field_no_implem",
+        &["INTERFACE_FIELD_NO_IMPLEM", "INTERFACE_FIELD_NO_IMPLEM"],
+    );
+}
+
+#[test]
+fn error_interface_implementations_broken_by_merging() {
+    assert_fails(
+        "error_interface_implementation_merge",
+        &["INVALID_GRAPHQL", "INVALID_GRAPHQL"],
+    );
+}
+
+#[test]
+fn error_key_unsupported_on_interface_before_2_3() {
+    assert_fails(
+        "error_key_unsupported_on_interface",
+        &["KEY_UNSUPPORTED_ON_INTERFACE"],
+    );
+}
+
+#[test]
+fn error_override_on_interface() {
+    assert_fails("error_override_on_interface", &["OVERRIDE_ON_INTERFACE"]);
+}
+
+#[test]
+fn error_override_misuse() {
+    assert_fails(
+        "error_override_misuse",
+        &[
+            "OVERRIDE_SOURCE_HAS_OVERRIDE",
+            "OVERRIDE_SOURCE_HAS_OVERRIDE",
+            "INVALID_FIELD_SHARING",
+            "OVERRIDE_LABEL_INVALID",
+            "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+            "INVALID_FIELD_SHARING",
+            "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+        ],
+    );
+}
+
+#[test]
+fn error_compose_directive_usage() {
+    assert_fails(
+        "error_compose_directive_usage",
+        &[
+            "DIRECTIVE_COMPOSITION_ERROR",
+            "DIRECTIVE_COMPOSITION_ERROR",
+            "DIRECTIVE_COMPOSITION_ERROR",
+            "DIRECTIVE_COMPOSITION_ERROR",
+        ],
+    );
+}
+
+#[test]
+fn error_compose_directive_mismatch_across_subgraphs() {
+    assert_fails(
+        "error_compose_directive_mismatch",
+        &["DIRECTIVE_COMPOSITION_ERROR", "DIRECTIVE_COMPOSITION_ERROR"],
+    );
+}
+
+#[test]
+fn error_merged_directive_on_external() {
+    assert_fails(
+        "error_merged_directive_on_external",
+        &[
+            "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+            "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+        ],
+    );
+}
+
+#[test]
+fn error_inaccessible_rules() {
+    assert_fails(
+        "error_inaccessible_rules",
+        &[
+            "REQUIRED_INACCESSIBLE",
+            "ONLY_INACCESSIBLE_CHILDREN",
+            "ONLY_INACCESSIBLE_CHILDREN",
+            "IMPLEMENTED_BY_INACCESSIBLE",
+            "IMPLEMENTED_BY_INACCESSIBLE",
+            "DEFAULT_VALUE_USES_INACCESSIBLE",
+            "DEFAULT_VALUE_USES_INACCESSIBLE",
+            "DEFAULT_VALUE_USES_INACCESSIBLE",
+        ],
+    );
+}
+
+#[test]
+fn error_query_root_inaccessible() {
+    assert_fails(
+        "error_query_root_inaccessible",
+        &["QUERY_ROOT_TYPE_INACCESSIBLE"],
+    );
+}
+
+#[test]
+fn error_type_with_only_unused_external() {
+    assert_fails(
+        "error_type_with_only_unused_external",
+        &["TYPE_WITH_ONLY_UNUSED_EXTERNAL"],
+    );
+}
+
+#[test]
+fn error_input_and_enum_merging() {
+    assert_fails(
+        "error_input_and_enum_merging",
+        &[
+            "INPUT_FIELD_DEFAULT_MISMATCH",
+            "EMPTY_MERGED_INPUT_TYPE",
+            "ARGUMENT_DEFAULT_MISMATCH",
+            "ARGUMENT_TYPE_MISMATCH",
+            "EMPTY_MERGED_ENUM_TYPE",
+        ],
+    );
+}
+
+#[test]
+fn error_external_mismatch() {
+    assert_fails(
+        "error_external_mismatch",
+        &["EXTERNAL_ARGUMENT_MISSING", "EXTERNAL_TYPE_MISMATCH"],
+    );
+}
+
+#[test]
+fn error_directives_on_interface_fields() {
+    assert_fails(
+        "error_directives_on_interface",
+        &[
+            "EXTERNAL_ON_INTERFACE",
+            "REQUIRES_UNSUPPORTED_ON_INTERFACE",
+            "PROVIDES_UNSUPPORTED_ON_INTERFACE",
+            "KEY_FIELDS_HAS_ARGS",
+            "PROVIDES_ON_NON_OBJECT_FIELD",
+        ],
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // The committed supergraph
 
@@ -549,8 +870,8 @@ fn config_errors_name_file_and_line() {
     );
 
     let error =
-        SupergraphConfig::parse("[subgraphs.users]\nurl = \"http://x\"\n", path).unwrap_err();
-    assert!(error.to_string().contains("missing field `sdl`"), "{error}");
+        SupergraphConfig::parse("[subgraphs.users]\nsdl = \"users.graphql\"\n", path).unwrap_err();
+    assert!(error.to_string().contains("missing field `url`"), "{error}");
 
     let error = SupergraphConfig::parse("", path).unwrap_err();
     assert!(
@@ -563,16 +884,16 @@ fn config_errors_name_file_and_line() {
         path,
     )
     .unwrap();
-    let subgraphs: Vec<(&str, &Path, usize)> = config
+    let subgraphs: Vec<(&str, Option<&Path>, usize)> = config
         .subgraphs
         .iter()
-        .map(|s| (s.name.as_str(), s.sdl.as_path(), s.line))
+        .map(|s| (s.name.as_str(), s.sdl.as_deref(), s.line))
         .collect();
     assert_eq!(
         subgraphs,
         [
-            ("a", Path::new("conf/sub/a.graphql"), 7),
-            ("b", Path::new("conf/b.graphql"), 3),
+            ("a", Some(Path::new("conf/sub/a.graphql")), 7),
+            ("b", Some(Path::new("conf/b.graphql")), 3),
         ]
     );
     assert_eq!(
@@ -728,4 +1049,26 @@ fn cli_reports_config_problems_with_file_and_line() {
 
     let output = schema_command(&scratch.0, &["frobnicate"]);
     assert!(!output.status.success());
+}
+
+#[test]
+fn cli_prints_hints_and_still_writes_the_supergraph() {
+    let scratch = Scratch::new("hints");
+    scratch.write(
+        "supergraph.toml",
+        "[subgraphs.legacy]\nurl = \"http://legacy\"\nsdl = \"legacy.graphql\"\n\n[subgraphs.modern]\nurl = \"http://modern\"\nsdl = \"modern.graphql\"\n",
+    );
+    for name in ["legacy", "modern"] {
+        let text =
+            fs::read_to_string(case_dir("override").join(format!("{name}.graphql"))).unwrap();
+        scratch.write(&format!("{name}.graphql"), &text);
+    }
+    let output = schema_command(&scratch.0, &["compose", "--config", "supergraph.toml"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("hint[OVERRIDDEN_FIELD_CAN_BE_REMOVED]: Field \"Product.inventory\" on subgraph \"legacy\" is overridden. Consider removing it.\n  --> legacy.graphql:6:3 (subgraph \"legacy\")"),
+        "{stderr}"
+    );
+    assert!(scratch.0.join("supergraph.graphql").exists());
 }

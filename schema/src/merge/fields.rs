@@ -1,7 +1,9 @@
 //! Merging the fields of object and interface types: the union of all subgraphs' fields, with
-//! `@external` fields checked against their definitions, `@override` deciding which subgraph
-//! resolves a field, the shareability rule (a field resolved by several subgraphs must be
-//! `@shareable` everywhere), and the `@join__field` applications routers need.
+//! `@external` fields checked against their definitions (and free of merged directives),
+//! `@override` deciding which subgraph resolves a field (progressive overrides with a label keep
+//! both), the shareability rule (a field resolved by several subgraphs, directly or through an
+//! `@interfaceObject`, must be `@shareable` everywhere), and the `@join__field` applications
+//! routers need.
 
 use apollo_compiler::Name;
 use indexmap::{IndexMap, IndexSet};
@@ -10,13 +12,13 @@ use super::Merger;
 use super::mismatch::{describe_values, subgraph_list};
 use super::type_ref::{TypeSource, Variance};
 use super::{merge_applied, merge_descriptions};
-use crate::error::{CompositionError, ErrorCode};
-use crate::subgraph::{CompositeType, Field, Subgraph};
+use crate::error::{CompositionError, CompositionHint, ErrorCode, HintCode, labelled_list};
+use crate::subgraph::{CompositeType, Field, Subgraph, TypeBody};
 use crate::supergraph::{JoinField, MergedField, MergedInputValue, print_value};
 
 /// What `@override` means for one subgraph's instance of a field.
 #[derive(Debug, Default, Clone)]
-struct OverrideState {
+pub(super) struct OverrideState {
     /// Overridden by another subgraph, but still referenced by this subgraph's keys, requires
     /// or provides (or interfaces), so it stays in the join data.
     used_overridden: bool,
@@ -61,11 +63,24 @@ impl<'a> Merger<'a> {
         is_object: bool,
     ) -> Option<MergedField> {
         let coordinate = format!("{type_name}.{name}");
-        if sources.iter().all(|(_, field)| field.external) {
-            let subgraphs: Vec<&str> = sources
+        let abstracted = if is_object {
+            self.interface_object_fields(type_name, name, sources)
+        } else {
+            Vec::new()
+        };
+        if sources.iter().all(|(_, field)| field.external)
+            && abstracted.iter().all(|(_, _, field)| field.external)
+        {
+            let mut subgraphs: Vec<String> = sources
                 .iter()
-                .map(|(index, _)| self.subgraphs[*index].name.as_str())
+                .map(|(index, _)| self.subgraphs[*index].name.clone())
                 .collect();
+            subgraphs.extend(abstracted.iter().map(|(index, interface, _)| {
+                format!(
+                    "{} (through @interfaceObject \"{interface}\")",
+                    self.subgraphs[*index].name
+                )
+            }));
             let locations = sources
                 .iter()
                 .map(|(index, field)| self.location(*index, field.position))
@@ -83,12 +98,18 @@ impl<'a> Merger<'a> {
             );
             return None;
         }
+        self.check_merged_directives_on_external(&coordinate, sources);
         let overrides = self.override_states(type_name, &coordinate, sources);
-        let defining: Vec<(usize, &Field)> = sources
+        let mut defining: Vec<(usize, &Field)> = sources
             .iter()
             .filter(|(_, field)| !field.external)
             .copied()
             .collect();
+        if defining.is_empty() {
+            // Only an `@interfaceObject` resolves the field: the external declarations give its
+            // shape.
+            defining = sources.to_vec();
+        }
 
         let arguments = self.merge_arguments(&coordinate, &defining);
         let type_sources: Vec<TypeSource<'_>> = defining
@@ -123,7 +144,7 @@ impl<'a> Merger<'a> {
             Vec::new()
         };
         if is_object {
-            self.check_field_sharing(type_name, &coordinate, sources, &overrides);
+            self.check_field_sharing(type_name, name, &coordinate, sources, &overrides);
         }
         Some(MergedField {
             join_fields,
@@ -131,7 +152,67 @@ impl<'a> Merger<'a> {
         })
     }
 
-    /// Works out, per source, what the field's `@override` directives imply (reporting misuse).
+    /// Fields of `@interfaceObject`s standing for an interface of object type `type_name`, in
+    /// the subgraphs that do not define `type_name` itself: `(subgraph, interface, field)`.
+    pub(super) fn interface_object_fields(
+        &self,
+        type_name: &Name,
+        field_name: &Name,
+        sources: &[(usize, &Field)],
+    ) -> Vec<(usize, Name, &'a Field)> {
+        let subgraphs: &'a [Subgraph] = self.subgraphs;
+        let Some(interfaces) = self.implementations.get(type_name) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for (index, subgraph) in subgraphs.iter().enumerate() {
+            if subgraph.types.contains_key(type_name) || sources.iter().any(|(i, _)| *i == index) {
+                continue;
+            }
+            for interface in interfaces {
+                let Some(ty) = subgraph.types.get(interface) else {
+                    continue;
+                };
+                if let (true, TypeBody::Object(composite)) = (ty.interface_object, &ty.body)
+                    && let Some(field) = composite.fields.get(field_name)
+                {
+                    found.push((index, interface.clone(), field));
+                }
+            }
+        }
+        found
+    }
+
+    /// Directives merged into the supergraph cannot be applied to `@external` fields (in
+    /// Federation 2 subgraphs: Federation 1 ones never meant anything by it).
+    fn check_merged_directives_on_external(
+        &mut self,
+        coordinate: &str,
+        sources: &[(usize, &Field)],
+    ) {
+        for (index, field) in sources {
+            let subgraph = &self.subgraphs[*index];
+            if !field.external || subgraph.federation_1 {
+                continue;
+            }
+            for directive in field.applied.merged_directives() {
+                self.errors.push(
+                    CompositionError::new(
+                        ErrorCode::MergedDirectiveApplicationOnExternal,
+                        format!(
+                            "[{}] Cannot apply merged directive {directive} to external field \"{coordinate}\"",
+                            subgraph.name
+                        ),
+                    )
+                    .element(coordinate)
+                    .at(subgraph.location(field.position)),
+                );
+            }
+        }
+    }
+
+    /// Works out, per source, what the field's `@override` directives imply, reporting misuse
+    /// as errors and removable overrides or fields as hints.
     fn override_states(
         &mut self,
         type_name: &Name,
@@ -139,95 +220,198 @@ impl<'a> Merger<'a> {
         sources: &[(usize, &Field)],
     ) -> Vec<OverrideState> {
         let mut states = vec![OverrideState::default(); self.subgraphs.len()];
+        let subgraphs: &'a [Subgraph] = self.subgraphs;
         for (index, field) in sources {
             let Some(over) = &field.override_from else {
                 continue;
             };
-            let subgraphs: &'a [Subgraph] = self.subgraphs;
             let subgraph = &subgraphs[*index];
             let location = subgraph.location(field.position);
-            if field.external {
-                self.errors.push(
-                    CompositionError::new(
-                        ErrorCode::OverrideCollisionWithAnotherDirective,
-                        format!(
-                            "@override cannot be used on field \"{coordinate}\" on subgraph \"{}\" since \"{coordinate}\" on \"{}\" is marked with directive \"@external\"",
-                            subgraph.name, subgraph.name
-                        ),
-                    )
+            let error = |code: ErrorCode, message: String| {
+                CompositionError::new(code, message)
                     .element(coordinate)
-                    .at(location),
-                );
+                    .at(location.clone())
+            };
+            if self.is_interface_object(*index, type_name) {
+                self.errors.push(error(
+                    ErrorCode::OverrideCollisionWithAnotherDirective,
+                    format!(
+                        "@override is not yet supported on fields of @interfaceObject types: cannot be used on field \"{coordinate}\" on subgraph \"{}\".",
+                        subgraph.name
+                    ),
+                ));
                 continue;
             }
-            if over.from == subgraph.name {
-                self.errors.push(
-                    CompositionError::new(
-                        ErrorCode::OverrideFromSelfError,
+            let Some(from_index) = subgraphs.iter().position(|s| s.name == over.from) else {
+                states[*index].unknown_target = true;
+                self.hints.push(
+                    CompositionHint::new(
+                        HintCode::FromSubgraphDoesNotExist,
                         format!(
-                            "Source and destination subgraphs \"{}\" are the same for overridden field \"{coordinate}\"",
-                            subgraph.name
-                        ),
-                    )
-                    .element(coordinate)
-                    .at(location),
-                );
-                continue;
-            }
-            if let Some(label) = &over.label
-                && !is_valid_override_label(label)
-            {
-                self.errors.push(
-                    CompositionError::new(
-                        ErrorCode::OverrideLabelInvalid,
-                        format!(
-                            "Invalid @override label \"{label}\" on field \"{coordinate}\" on subgraph \"{}\": labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes. Alternatively, labels may be of the form \"percent(x)\" where x is a float between 0-100 inclusive.",
-                            subgraph.name
+                            "Source subgraph \"{}\" for field \"{coordinate}\" on subgraph \"{}\" does not exist.",
+                            over.from, subgraph.name
                         ),
                     )
                     .element(coordinate)
                     .at(location.clone()),
                 );
                 continue;
+            };
+            if from_index == *index {
+                self.errors.push(error(
+                    ErrorCode::OverrideFromSelfError,
+                    format!(
+                        "Source and destination subgraphs \"{}\" are the same for overridden field \"{coordinate}\"",
+                        subgraph.name
+                    ),
+                ));
+                continue;
             }
-            let Some(from_index) = self.subgraphs.iter().position(|s| s.name == over.from) else {
-                states[*index].unknown_target = true;
-                continue;
-            };
-            let Some((_, overridden)) = sources.iter().find(|(i, _)| *i == from_index) else {
-                // The named subgraph does not have the field (any more): nothing to take over.
-                continue;
-            };
-            if overridden.override_from.is_some() {
+            let overridden = sources
+                .iter()
+                .find(|(i, _)| *i == from_index)
+                .map(|(_, f)| *f);
+            if let Some(overridden) = overridden
+                && overridden.override_from.is_some()
+            {
                 self.errors.push(
-                    CompositionError::new(
+                    error(
                         ErrorCode::OverrideSourceHasOverride,
                         format!(
                             "Field \"{coordinate}\" on subgraph \"{}\" is also marked with directive @override in subgraph \"{}\". Only one @override directive is allowed per field.",
                             subgraph.name, over.from
                         ),
                     )
-                    .element(coordinate)
-                    .at(location)
                     .at(self.location(from_index, overridden.position)),
                 );
                 continue;
             }
-            if !overridden.external {
-                let from = &subgraphs[from_index];
-                let used = from
-                    .used_fields
-                    .contains(&(type_name.clone(), overridden.name.clone()));
-                if used {
-                    states[from_index].used_overridden = true;
+            let Some(overridden) = overridden else {
+                let abstracted = self.interface_object_fields(type_name, &field.name, &[]);
+                let abstracting: Vec<String> = abstracted
+                    .iter()
+                    .filter(|(i, _, _)| *i == from_index)
+                    .map(|(_, interface, _)| format!("\"{interface}\""))
+                    .collect();
+                if abstracting.is_empty() {
+                    self.hints.push(
+                        CompositionHint::new(
+                            HintCode::OverrideDirectiveCanBeRemoved,
+                            format!(
+                                "Field \"{coordinate}\" on subgraph \"{}\" no longer exists in the from subgraph. The @override directive can be removed.",
+                                subgraph.name
+                            ),
+                        )
+                        .element(coordinate)
+                        .at(location.clone()),
+                    );
                 } else {
-                    states[from_index].unused_overridden = true;
+                    self.errors.push(error(
+                        ErrorCode::OverrideCollisionWithAnotherDirective,
+                        format!(
+                            "Invalid @override on field \"{coordinate}\" of subgraph \"{}\": source subgraph \"{}\" does not have field \"{coordinate}\" but abstract it in {} {} and overriding abstracted fields is not supported.",
+                            subgraph.name,
+                            over.from,
+                            if abstracting.len() > 1 { "types" } else { "type" },
+                            abstracting.join(", ")
+                        ),
+                    ));
+                }
+                continue;
+            };
+            let conflict = if overridden.requires.is_some() {
+                Some((over.from.as_str(), "@requires"))
+            } else if overridden.provides.is_some() {
+                Some((over.from.as_str(), "@provides"))
+            } else if field.external {
+                Some((subgraph.name.as_str(), "@external"))
+            } else {
+                None
+            };
+            if let Some((marked_in, directive)) = conflict {
+                self.errors.push(error(
+                    ErrorCode::OverrideCollisionWithAnotherDirective,
+                    format!(
+                        "@override cannot be used on field \"{coordinate}\" on subgraph \"{}\" since \"{coordinate}\" on \"{marked_in}\" is marked with directive \"{directive}\"",
+                        subgraph.name
+                    ),
+                ));
+                continue;
+            }
+            let from = &subgraphs[from_index];
+            let from_location = from.location(overridden.position);
+            let referenced = from
+                .used_fields
+                .contains(&(type_name.clone(), overridden.name.clone()));
+            let hint = |code: HintCode, message: String, at| {
+                CompositionHint::new(code, message)
+                    .element(coordinate)
+                    .at(at)
+            };
+            if overridden.external {
+                self.hints.push(hint(
+                    HintCode::OverrideDirectiveCanBeRemoved,
+                    format!(
+                        "Field \"{coordinate}\" on subgraph \"{}\" is not resolved anymore by the from subgraph (it is marked \"@external\" in \"{}\"). The @override directive can be removed.",
+                        subgraph.name, from.name
+                    ),
+                    location.clone(),
+                ));
+            } else if referenced {
+                states[from_index].used_overridden = true;
+                if over.label.is_none() {
+                    self.hints.push(hint(
+                        HintCode::OverriddenFieldCanBeRemoved,
+                        format!(
+                            "Field \"{coordinate}\" on subgraph \"{}\" is overridden. It is still used in some federation directive(s) (@key, @requires, and/or @provides) and/or to satisfy interface constraint(s), but consider marking it @external explicitly or removing it along with its references.",
+                            from.name
+                        ),
+                        from_location.clone(),
+                    ));
+                }
+            } else {
+                states[from_index].unused_overridden = true;
+                if over.label.is_none() {
+                    self.hints.push(hint(
+                        HintCode::OverriddenFieldCanBeRemoved,
+                        format!(
+                            "Field \"{coordinate}\" on subgraph \"{}\" is overridden. Consider removing it.",
+                            from.name
+                        ),
+                        from_location.clone(),
+                    ));
                 }
             }
-            if let Some(label) = &over.label {
-                states[*index].label = Some(label.clone());
-                states[from_index].label = Some(label.clone());
+            let Some(label) = &over.label else {
+                continue;
+            };
+            if !is_valid_override_label(label) {
+                self.errors.push(error(
+                    ErrorCode::OverrideLabelInvalid,
+                    format!(
+                        "Invalid @override label \"{label}\" on field \"{coordinate}\" on subgraph \"{}\": labels must start with a letter and after that may contain alphanumerics, underscores, minuses, colons, periods, or slashes. Alternatively, labels may be of the form \"percent(x)\" where x is a float between 0-100 inclusive.",
+                        subgraph.name
+                    ),
+                ));
+                continue;
             }
+            states[*index].label = Some(label.clone());
+            states[from_index].label = Some(label.clone());
+            self.hints.push(hint(
+                HintCode::OverrideMigrationInProgress,
+                if referenced {
+                    format!(
+                        "Field \"{coordinate}\" on subgraph \"{}\" is currently being migrated via progressive @override. It is still used in some federation directive(s) (@key, @requires, and/or @provides) and/or to satisfy interface constraint(s). Once the migration is complete, consider marking it @external explicitly or removing it along with its references.",
+                        from.name
+                    )
+                } else {
+                    format!(
+                        "Field \"{coordinate}\" is currently being migrated with progressive @override. Once the migration is complete, remove the field from subgraph \"{}\".",
+                        from.name
+                    )
+                },
+                from_location,
+            ));
         }
         states
     }
@@ -402,7 +586,7 @@ impl<'a> Merger<'a> {
             .map(|(index, field)| {
                 let state = &overrides[*index];
                 JoinField {
-                    graph: *index,
+                    graph: Some(*index),
                     requires: field.requires.clone(),
                     provides: field.provides.clone(),
                     ty: (!all_types_equal).then(|| field.ty.to_string()),
@@ -415,66 +599,94 @@ impl<'a> Merger<'a> {
             .collect()
     }
 
-    /// A field resolved by several subgraphs must be `@shareable` in all of them.
-    fn check_field_sharing(
+    /// A field resolved by several subgraphs (directly, or through an `@interfaceObject` of an
+    /// interface of its type) must be `@shareable` in all of them.
+    pub(super) fn check_field_sharing(
         &mut self,
         type_name: &Name,
+        field_name: &Name,
         coordinate: &str,
         sources: &[(usize, &Field)],
         overrides: &[OverrideState],
     ) {
-        let mut resolving = Vec::new();
-        let mut shareable = Vec::new();
-        let mut non_shareable = Vec::new();
+        let subgraphs: &'a [Subgraph] = self.subgraphs;
+        // (label, subgraph, field) of every resolving instance.
+        let mut resolving: Vec<(String, usize, &Field)> = Vec::new();
         for (index, field) in sources {
-            let state = &overrides[*index];
-            if state.used_overridden || state.unused_overridden {
+            if let Some(state) = overrides.get(*index)
+                && (state.used_overridden || state.unused_overridden)
+            {
                 continue;
             }
-            let subgraphs: &'a [Subgraph] = self.subgraphs;
-            let subgraph = &subgraphs[*index];
-            let provided = subgraph
+            let provided = subgraphs[*index]
                 .provided_fields
                 .contains(&(type_name.clone(), field.name.clone()));
             if field.external && !provided {
                 continue;
             }
-            resolving.push((*index, *field));
-            if field.shareable {
-                shareable.push(subgraph.name.as_str());
-            } else {
-                non_shareable.push(subgraph.name.as_str());
-            }
+            resolving.push((format!("\"{}\"", subgraphs[*index].name), *index, *field));
         }
+        for (index, interface, field) in
+            self.interface_object_fields(type_name, field_name, sources)
+        {
+            if field.external {
+                continue;
+            }
+            resolving.push((
+                format!(
+                    "\"{}\" (through @interfaceObject field \"{interface}.{field_name}\")",
+                    subgraphs[index].name
+                ),
+                index,
+                field,
+            ));
+        }
+        let shareable: Vec<String> = resolving
+            .iter()
+            .filter(|(_, _, f)| f.shareable)
+            .map(|(label, _, _)| label.clone())
+            .collect();
+        let non_shareable: Vec<(String, usize)> = resolving
+            .iter()
+            .filter(|(_, _, f)| !f.shareable)
+            .map(|(label, index, _)| (label.clone(), *index))
+            .collect();
         if non_shareable.is_empty() || (shareable.is_empty() && non_shareable.len() == 1) {
             return;
         }
-        let all: Vec<&str> = non_shareable.iter().chain(&shareable).copied().collect();
+        let non_shareable_labels: Vec<String> = non_shareable
+            .iter()
+            .map(|(label, _)| label.clone())
+            .collect();
+        let all: Vec<String> = non_shareable_labels
+            .iter()
+            .chain(&shareable)
+            .cloned()
+            .collect();
         let non_shareable_text = if shareable.is_empty() {
             "all of them".to_owned()
         } else {
-            subgraph_list(&non_shareable)
+            labelled_list(&non_shareable_labels)
         };
-        let unknown_override = sources
+        let unknown_override = non_shareable
             .iter()
-            .find(|(index, field)| overrides[*index].unknown_target && !field.shareable)
-            .map(|(index, _)| {
+            .find(|(_, index)| overrides.get(*index).is_some_and(|s| s.unknown_target))
+            .map(|(label, _)| {
                 format!(
-                    " (please note that \"{coordinate}\" has an @override directive in subgraph \"{}\" that targets an unknown subgraph so this could be due to misspelling the @override(from:) argument)",
-                    self.subgraphs[*index].name
+                    " (please note that \"{coordinate}\" has an @override directive in subgraph {label} that targets an unknown subgraph so this could be due to misspelling the @override(from:) argument)"
                 )
             })
             .unwrap_or_default();
         let locations: Vec<_> = resolving
             .iter()
-            .map(|(index, field)| self.location(*index, field.position))
+            .map(|(_, index, field)| self.location(*index, field.position))
             .collect();
         self.errors.push(
             CompositionError::new(
                 ErrorCode::InvalidFieldSharing,
                 format!(
                     "Non-shareable field \"{coordinate}\" is resolved from multiple subgraphs: it is resolved from {} and defined as non-shareable in {non_shareable_text}{unknown_override}",
-                    subgraph_list(&all)
+                    labelled_list(&all)
                 ),
             )
             .element(coordinate)
@@ -483,24 +695,24 @@ impl<'a> Merger<'a> {
     }
 }
 
-/// `percent(x)` with `0 <= x <= 100` (at most 8 decimals), or a name made of letters, digits and
-/// `_-:./` that starts with a letter.
-fn is_valid_override_label(label: &str) -> bool {
+/// `percent(x)` with `x` either `100` or one or two digits with at most 8 decimals, or a name
+/// made of letters, digits and `_-:./` that starts with a letter.
+pub(crate) fn is_valid_override_label(label: &str) -> bool {
     if let Some(percent) = label
         .strip_prefix("percent(")
         .and_then(|rest| rest.strip_suffix(')'))
     {
-        let (whole, decimals) = percent.split_once('.').unwrap_or((percent, ""));
+        if percent == "100" {
+            return true;
+        }
+        let (whole, decimals) = match percent.split_once('.') {
+            Some((whole, decimals)) => (whole, Some(decimals)),
+            None => (percent, None),
+        };
         let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-        return !whole.is_empty()
-            && whole.len() <= 3
+        return (1..=2).contains(&whole.len())
             && digits(whole)
-            && digits(decimals)
-            && decimals.len() <= 8
-            && (!percent.contains('.') || !decimals.is_empty())
-            && percent
-                .parse::<f64>()
-                .is_ok_and(|p| (0.0..=100.0).contains(&p));
+            && decimals.is_none_or(|d| (1..=8).contains(&d.len()) && digits(d));
     }
     let mut chars = label.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -145,7 +145,7 @@ impl Merger<'_> {
                     value.join_fields = value_sources
                         .iter()
                         .map(|(index, v)| JoinField {
-                            graph: *index,
+                            graph: Some(*index),
                             ty: type_differs.then(|| v.ty.to_string()),
                             ..JoinField::default()
                         })

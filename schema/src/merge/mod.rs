@@ -1,9 +1,11 @@
 //! Merging subgraph models into the supergraph model: types are matched by name across
-//! subgraphs (their kinds must agree), then merged kind by kind following the Federation v2
-//! rules (union of output fields, intersection of input fields and arguments, enum values by
-//! usage, `@shareable`/`@external`/`@override` semantics), recording which subgraph contributes
-//! what as `@join__*` data.
+//! subgraphs (their kinds must agree; an `@interfaceObject` counts as an interface), then merged
+//! kind by kind following the Federation v2 rules (union of output fields, intersection of input
+//! fields and arguments, enum values by usage, `@shareable`/`@external`/`@override` semantics,
+//! interface fields contributed by `@interfaceObject`s), recording which subgraph contributes
+//! what as `@join__*` data. Composed custom directives are merged by `composed`.
 
+mod composed;
 mod enums;
 mod fields;
 mod inputs;
@@ -15,26 +17,40 @@ use std::collections::HashMap;
 use apollo_compiler::Name;
 use indexmap::{IndexMap, IndexSet};
 
-use crate::error::{CompositionError, ErrorCode, ErrorLocation, Position};
+use crate::error::{CompositionError, CompositionHint, ErrorCode, ErrorLocation, Position};
 use crate::subgraph::{Applied, CompositeType, Subgraph, SubgraphType, TypeBody, TypeKind};
 use crate::supergraph::{
-    JoinGraph, JoinType, MergedBody, MergedComposite, MergedSchema, MergedType, graph_enum_values,
+    JoinField, JoinGraph, JoinType, MergedBody, MergedComposite, MergedField, MergedSchema,
+    MergedType, graph_enum_values,
 };
 use mismatch::describe_values;
 
 const ROOT_TYPES: [&str; 3] = ["Query", "Mutation", "Subscription"];
 
+/// The merged supergraph model and the hints found while merging.
+pub(crate) struct Merged {
+    pub(crate) schema: MergedSchema,
+    pub(crate) hints: Vec<CompositionHint>,
+}
+
 /// Merges subgraphs (sorted by name) into the supergraph model.
-pub(crate) fn merge(subgraphs: &[Subgraph]) -> Result<MergedSchema, Vec<CompositionError>> {
+pub(crate) fn merge(subgraphs: &[Subgraph]) -> Result<Merged, Vec<CompositionError>> {
     let mut merger = Merger {
         subgraphs,
         errors: Vec::new(),
+        hints: subgraphs
+            .iter()
+            .flat_map(|s| s.hints.iter().cloned())
+            .collect(),
         implementations: HashMap::new(),
         union_members: HashMap::new(),
     };
     let schema = merger.merge_all();
     if merger.errors.is_empty() {
-        Ok(schema)
+        Ok(Merged {
+            schema,
+            hints: merger.hints,
+        })
     } else {
         Err(merger.errors)
     }
@@ -43,6 +59,7 @@ pub(crate) fn merge(subgraphs: &[Subgraph]) -> Result<MergedSchema, Vec<Composit
 pub(super) struct Merger<'a> {
     pub(super) subgraphs: &'a [Subgraph],
     pub(super) errors: Vec<CompositionError>,
+    pub(super) hints: Vec<CompositionHint>,
     /// Interfaces each object or interface type implements in some subgraph.
     pub(super) implementations: HashMap<Name, IndexSet<Name>>,
     /// Members each union has in some subgraph.
@@ -95,16 +112,173 @@ impl<'a> Merger<'a> {
                 types.insert(name.clone(), merged);
             }
         }
+        self.check_interface_objects();
+        self.add_interface_object_fields(&mut types);
         let usages = enums::enum_usages(&types);
         for name in enums {
             let merged = self.merge_enum(&name, usages.get(&name));
             types.insert(name, merged);
         }
-        let directives = self.merge_executable_directives();
+        let mut directives = self.merge_executable_directives();
+        let (links, composed) = self.merge_composed_directives();
+        directives.extend(composed);
         MergedSchema {
             graphs,
             types,
             directives,
+            links,
+        }
+    }
+
+    /// Whether subgraph `index` declares `type_name` as an `@interfaceObject`.
+    pub(super) fn is_interface_object(&self, index: usize, type_name: &str) -> bool {
+        self.subgraphs[index]
+            .types
+            .get(type_name)
+            .is_some_and(|ty| ty.interface_object)
+    }
+
+    /// Names of the types some subgraph declares as `@interfaceObject`, in order of appearance.
+    fn interface_object_types(&self) -> IndexSet<Name> {
+        self.subgraphs
+            .iter()
+            .flat_map(|s| s.types.values())
+            .filter(|ty| ty.interface_object)
+            .map(|ty| ty.name.clone())
+            .collect()
+    }
+
+    /// An `@interfaceObject` stands for an interface some subgraph defines; and it needs every
+    /// subgraph to be a Federation 2 one (Federation 1 cannot say which types implement what).
+    fn check_interface_objects(&mut self) {
+        let names = self.interface_object_types();
+        for name in &names {
+            let defined_as_interface = self.subgraphs.iter().any(|s| {
+                matches!(
+                    s.types.get(name).map(|t| &t.body),
+                    Some(TypeBody::Interface(_))
+                )
+            });
+            if defined_as_interface {
+                continue;
+            }
+            let defining: Vec<&str> = self
+                .subgraphs
+                .iter()
+                .filter(|s| s.types.contains_key(name))
+                .map(|s| s.name.as_str())
+                .collect();
+            let locations: Vec<ErrorLocation> = self
+                .subgraphs
+                .iter()
+                .filter_map(|s| s.types.get(name).map(|t| s.location(t.position)))
+                .collect();
+            self.errors.push(
+                CompositionError::new(
+                    ErrorCode::InterfaceObjectUsageError,
+                    format!(
+                        "Type \"{name}\" is declared with @interfaceObject in all the subgraphs in which is is defined (it is defined in {} but should be defined as an interface in at least one subgraph)",
+                        mismatch::subgraph_list(&defining)
+                    ),
+                )
+                .element(name.as_str())
+                .at_all(locations),
+            );
+        }
+        let federation_1: Vec<&str> = self
+            .subgraphs
+            .iter()
+            .filter(|s| s.federation_1)
+            .map(|s| s.name.as_str())
+            .collect();
+        if names.is_empty() || federation_1.is_empty() {
+            return;
+        }
+        let using: Vec<&str> = self
+            .subgraphs
+            .iter()
+            .filter(|s| s.types.values().any(|t| t.interface_object))
+            .map(|s| s.name.as_str())
+            .collect();
+        let locations: Vec<ErrorLocation> = self
+            .subgraphs
+            .iter()
+            .flat_map(|s| {
+                s.types
+                    .values()
+                    .filter(|t| t.interface_object)
+                    .map(|t| s.location(t.position))
+            })
+            .collect();
+        self.errors.push(
+            CompositionError::new(
+                ErrorCode::InterfaceObjectUsageError,
+                format!(
+                    "The @interfaceObject directive can only be used if all subgraphs have federation 2 subgraph schema (schema with a `@link` to \"https://specs.apollo.dev/federation\" version 2.0 or newer): @interfaceObject is used in {} but {} {} federation 2 subgraph schema.",
+                    mismatch::subgraph_list(&using),
+                    mismatch::subgraph_list(&federation_1),
+                    if federation_1.len() > 1 { "are not" } else { "is not a" }
+                ),
+            )
+            .at_all(locations),
+        );
+    }
+
+    /// Fields an implementation type only gets through an `@interfaceObject` of one of its
+    /// interfaces (the subgraph of the interface object does not know the implementations): they
+    /// are added to the implementation with a bare `@join__field`.
+    fn add_interface_object_fields(&mut self, types: &mut IndexMap<Name, MergedType>) {
+        let interface_objects = self.interface_object_types();
+        if interface_objects.is_empty() {
+            return;
+        }
+        let mut additions: Vec<(Name, MergedField)> = Vec::new();
+        for ty in types.values() {
+            let MergedBody::Object(object) = &ty.body else {
+                continue;
+            };
+            for interface in &object.implements {
+                if !interface_objects.contains(interface) {
+                    continue;
+                }
+                let Some(MergedBody::Interface(declared)) = types.get(interface).map(|t| &t.body)
+                else {
+                    continue;
+                };
+                for (field_name, field) in &declared.fields {
+                    if object.fields.contains_key(field_name)
+                        || additions
+                            .iter()
+                            .any(|(t, f)| *t == ty.name && f.name == *field_name)
+                    {
+                        continue;
+                    }
+                    let provided = self.subgraphs.iter().any(|s| {
+                        s.types.get(interface).is_some_and(|t| {
+                            t.interface_object
+                                && matches!(&t.body, TypeBody::Object(c)
+                                    if c.fields.get(field_name).is_some_and(|f| !f.external))
+                        })
+                    });
+                    if !provided {
+                        continue;
+                    }
+                    let mut added = field.clone();
+                    added.join_fields = vec![JoinField::default()];
+                    additions.push((ty.name.clone(), added));
+                }
+            }
+        }
+        for (type_name, field) in additions {
+            let coordinate = format!("{type_name}.{}", field.name);
+            self.check_field_sharing(&type_name, &field.name, &coordinate, &[], &[]);
+            if let Some(MergedType {
+                body: MergedBody::Object(object),
+                ..
+            }) = types.get_mut(&type_name)
+            {
+                object.fields.insert(field.name.clone(), field);
+            }
         }
     }
 
@@ -114,7 +288,7 @@ impl<'a> Merger<'a> {
         let mut mismatched = IndexSet::new();
         for subgraph in self.subgraphs {
             for (name, ty) in &subgraph.types {
-                let kind = ty.body.kind();
+                let kind = ty.merge_kind();
                 match kinds.get(name) {
                     None => {
                         kinds.insert(name.clone(), kind);
@@ -131,7 +305,7 @@ impl<'a> Merger<'a> {
             let mut locations = Vec::new();
             for subgraph in self.subgraphs {
                 if let Some(ty) = subgraph.types.get(&name) {
-                    values.push((subgraph.name.clone(), ty.body.kind().describe().to_owned()));
+                    values.push((subgraph.name.clone(), ty.merge_kind().describe().to_owned()));
                     locations.push(subgraph.location(ty.position));
                 }
             }
@@ -161,7 +335,7 @@ impl<'a> Merger<'a> {
                 subgraph
                     .types
                     .get(name)
-                    .filter(|ty| ty.body.kind() == kind)
+                    .filter(|ty| ty.merge_kind() == kind)
                     .map(|ty| (index, ty))
             })
             .collect()
@@ -190,7 +364,12 @@ impl<'a> Merger<'a> {
                     })
                     .collect();
                 if kind == TypeKind::Interface {
-                    self.check_interface_keys(name, &composites);
+                    let interfaces: Vec<(usize, &CompositeType)> = composites
+                        .iter()
+                        .filter(|(index, _)| !self.is_interface_object(*index, name))
+                        .copied()
+                        .collect();
+                    self.check_interface_keys(name, &interfaces);
                 }
                 let fields = self.merge_fields(name, &composites, kind == TypeKind::Object);
                 let mut implements = IndexSet::new();
@@ -352,6 +531,7 @@ fn join_types(sources: &[(usize, &SubgraphType)]) -> Vec<JoinType> {
                 key: None,
                 extension: false,
                 resolvable: true,
+                interface_object: ty.interface_object,
             });
         }
         for key in keys {
@@ -360,6 +540,7 @@ fn join_types(sources: &[(usize, &SubgraphType)]) -> Vec<JoinType> {
                 key: Some(key.fields.clone()),
                 extension: key.on_extension,
                 resolvable: key.resolvable,
+                interface_object: ty.interface_object,
             });
         }
     }
@@ -390,7 +571,8 @@ pub(super) fn merge_descriptions<'d>(
         .or_else(|| counts.first().map(|(text, _)| text.to_string()))
 }
 
-/// `@inaccessible` if any subgraph says so, every distinct `@tag`, the first `@deprecated`.
+/// `@inaccessible` if any subgraph says so, every distinct `@tag` and composed directive
+/// application, the first `@deprecated`.
 pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> Applied {
     let mut merged = Applied::default();
     for one in applied {
@@ -398,6 +580,11 @@ pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> A
         for tag in &one.tags {
             if !merged.tags.contains(tag) {
                 merged.tags.push(tag.clone());
+            }
+        }
+        for application in &one.composed {
+            if !merged.composed.contains(application) {
+                merged.composed.push(application.clone());
             }
         }
         if merged.deprecated.is_none() {

@@ -16,12 +16,18 @@ use apollo_compiler::validation::{DiagnosticList, Valid};
 use apollo_compiler::{Name, Node, Schema, collections};
 use indexmap::IndexMap;
 
-use super::link::{FederationDirective, FederationNames, FederationVersion, LinkIssue};
-use super::{
-    Applied, CompositeType, EnumValue, ExecutableDirective, Field, InputValue, Key, Override,
-    Subgraph, SubgraphInput, SubgraphType, TypeBody,
+use super::link::{
+    FederationDirective, FederationNames, FederationVersion, LinkIssue, LinkedFeature,
+    linked_features,
 };
-use crate::error::{CompositionError, ErrorCode, ErrorLocation, Position};
+use super::{
+    Applied, ComposedDirective, CompositeType, EnumValue, ExecutableDirective, Field, InputValue,
+    Key, Override, Subgraph, SubgraphInput, SubgraphType, TypeBody,
+};
+use crate::error::{
+    CompositionError, CompositionHint, ErrorCode, ErrorLocation, HintCode, Position,
+};
+use crate::supergraph::print_value;
 
 /// Source name of the federation definitions added for validation.
 const DEFINITIONS_PATH: &str = "<federation definitions>";
@@ -76,14 +82,18 @@ pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<Comp
         .map_err(|with_errors| reporter.graphql_errors(&with_errors.errors))?
         .validate()
         .map_err(|with_errors| reporter.graphql_errors(&with_errors.errors))?;
+    let features = linked_features(&document);
     Builder {
         input,
         reporter,
         names,
         schema,
         defined_types,
+        features,
         renames: HashMap::new(),
+        composed_names: HashSet::new(),
         errors: Vec::new(),
+        hints: Vec::new(),
     }
     .build()
 }
@@ -196,9 +206,14 @@ pub(super) struct Builder<'a> {
     pub(super) schema: Valid<Schema>,
     /// Types with a definition that is not an `extend` block.
     defined_types: HashSet<Name>,
+    /// `@link`s to specs other than federation.
+    features: Vec<LinkedFeature>,
     /// Root operation types not named `Query`/`Mutation`/`Subscription`, to their standard name.
     pub(super) renames: HashMap<Name, Name>,
+    /// Directives composed with `@composeDirective`, whose applications are kept.
+    composed_names: HashSet<Name>,
     pub(super) errors: Vec<CompositionError>,
+    hints: Vec<CompositionHint>,
 }
 
 impl Builder<'_> {
@@ -221,6 +236,11 @@ impl Builder<'_> {
             .iter()
             .map(|d| d.node.clone())
             .collect();
+        let composed_directives = self.composed_directives(&schema_directives);
+        self.composed_names = composed_directives
+            .iter()
+            .map(|composed| composed.name.clone())
+            .collect();
         self.applied(schema_directives.iter(), "schema");
 
         let mut types = IndexMap::new();
@@ -232,6 +252,8 @@ impl Builder<'_> {
             let model = self.named_type(name, ty);
             types.insert(model.name.clone(), model);
         }
+        self.check_interface_object_keys(&types);
+        self.check_interface_keys_on_implementations(&types);
         let (used_fields, provided_fields) = self.check_field_sets(&mut types);
         let executable_directives = self.executable_directives();
 
@@ -242,11 +264,247 @@ impl Builder<'_> {
             name: self.input.name.clone(),
             url: self.input.url.clone(),
             file: self.reporter.file.clone(),
+            federation_1: self.names.version == FederationVersion::One,
             types,
+            composed_directives,
+            hints: self.hints,
             executable_directives,
             used_fields,
             provided_fields,
         })
+    }
+
+    /// An error at `position` of this subgraph, with the message as given.
+    fn plain_error(
+        &self,
+        code: ErrorCode,
+        element: &str,
+        message: String,
+        position: Option<Position>,
+    ) -> CompositionError {
+        CompositionError::new(code, message)
+            .element(element)
+            .at(self.reporter.location(position))
+    }
+
+    /// Reads the `@composeDirective` applications: each must name (with a leading `@`) a
+    /// directive the subgraph defines and imports from a linked spec other than the federation
+    /// ones.
+    fn composed_directives(
+        &mut self,
+        schema_directives: &[Node<ast::Directive>],
+    ) -> Vec<ComposedDirective> {
+        let subgraph = self.input.name.clone();
+        let mut composed: Vec<ComposedDirective> = Vec::new();
+        for directive in schema_directives {
+            if self.federation_directive(directive) != Some(FederationDirective::ComposeDirective) {
+                continue;
+            }
+            let position = self.position(directive.location());
+            let Some(argument) = directive
+                .specified_argument_by_name("name")
+                .and_then(|v| v.as_str())
+            else {
+                continue;
+            };
+            let Some(local) = argument.strip_prefix('@') else {
+                let error = self.plain_error(
+                    ErrorCode::DirectiveCompositionError,
+                    argument,
+                    format!(
+                        "Argument to @composeDirective \"{argument}\" in subgraph \"{subgraph}\" must have a leading \"@\""
+                    ),
+                    position,
+                );
+                self.errors.push(error);
+                continue;
+            };
+            let Some(definition) = self.schema.directive_definitions.get(local).cloned() else {
+                let error = self.plain_error(
+                    ErrorCode::DirectiveCompositionError,
+                    argument,
+                    format!(
+                        "Could not find matching directive definition for argument to @composeDirective \"{argument}\" in subgraph \"{subgraph}\"."
+                    ),
+                    position,
+                );
+                self.errors.push(error);
+                continue;
+            };
+            if let Some(federation) = self.names.directive(local) {
+                if matches!(
+                    federation,
+                    FederationDirective::Tag | FederationDirective::Inaccessible
+                ) {
+                    self.hints.push(
+                        CompositionHint::new(
+                            HintCode::DirectiveCompositionInfo,
+                            format!(
+                                "Directive \"{argument}\" should not be explicitly manually composed since it is a federation directive composed by default"
+                            ),
+                        )
+                        .element(argument)
+                        .at(self.reporter.location(position)),
+                    );
+                } else {
+                    let error = self.plain_error(
+                        ErrorCode::DirectiveCompositionError,
+                        argument,
+                        format!(
+                            "Composing federation directive \"{argument}\" in subgraph \"{subgraph}\" is not supported"
+                        ),
+                        position,
+                    );
+                    self.errors.push(error);
+                }
+                continue;
+            }
+            let feature = self.features.iter().find_map(|feature| {
+                feature
+                    .directive_name_in_feature(local)
+                    .map(|name| (feature, name))
+            });
+            let Some((feature, name_in_feature)) = feature else {
+                let error = self.plain_error(
+                    ErrorCode::DirectiveCompositionError,
+                    argument,
+                    format!(
+                        "Directive \"{argument}\" in subgraph \"{subgraph}\" cannot be composed because it is not a member of a core feature"
+                    ),
+                    position,
+                );
+                self.errors.push(error);
+                continue;
+            };
+            if feature.is_built_in_spec() {
+                let error = self.plain_error(
+                    ErrorCode::DirectiveCompositionError,
+                    argument,
+                    format!(
+                        "Composing federation directive \"{argument}\" in subgraph \"{subgraph}\" is not supported"
+                    ),
+                    position,
+                );
+                self.errors.push(error);
+                continue;
+            }
+            if composed.iter().any(|c| c.name == local) {
+                continue;
+            }
+            composed.push(ComposedDirective {
+                name: definition.name.clone(),
+                name_in_feature,
+                feature_url: feature.url.clone(),
+                feature_identity: feature.identity.clone(),
+                major: feature.major,
+                minor: feature.minor,
+                definition,
+                position,
+            });
+        }
+        composed
+    }
+
+    /// `@interfaceObject` types must be entities.
+    fn check_interface_object_keys(&mut self, types: &IndexMap<Name, SubgraphType>) {
+        for ty in types.values() {
+            let TypeBody::Object(composite) = &ty.body else {
+                continue;
+            };
+            if ty.interface_object && composite.keys.is_empty() {
+                let error = self.plain_error(
+                    ErrorCode::InterfaceObjectUsageError,
+                    &ty.name,
+                    format!(
+                        "[{}] The @interfaceObject directive can only be applied to entity types but type \"{}\" has no @key in this subgraph.",
+                        self.input.name, ty.name
+                    ),
+                    ty.position,
+                );
+                self.errors.push(error);
+            }
+        }
+    }
+
+    /// Every `@key` of an interface must be a key (resolvable when it is) of each of its
+    /// implementations in the subgraph, so that the router can resolve any of them from it.
+    fn check_interface_keys_on_implementations(&mut self, types: &IndexMap<Name, SubgraphType>) {
+        let normalized_key =
+            |fields: &str| crate::selection::parse(fields).map(crate::selection::normalized);
+        let mut errors = Vec::new();
+        for interface in types.values() {
+            let TypeBody::Interface(declared) = &interface.body else {
+                continue;
+            };
+            for key in &declared.keys {
+                let wanted = normalized_key(&key.fields);
+                let mut missing = Vec::new();
+                let mut unresolvable = Vec::new();
+                for implementation in types.values() {
+                    let TypeBody::Object(object) = &implementation.body else {
+                        continue;
+                    };
+                    if !object.implements.contains(&interface.name) {
+                        continue;
+                    }
+                    match object
+                        .keys
+                        .iter()
+                        .find(|k| normalized_key(&k.fields) == wanted)
+                    {
+                        None => missing.push(implementation),
+                        Some(found) if key.resolvable && !found.resolvable => {
+                            unresolvable.push(implementation)
+                        }
+                        Some(_) => {}
+                    }
+                }
+                let application = if key.resolvable {
+                    format!("@key(fields: {:?})", key.fields)
+                } else {
+                    format!("@key(fields: {:?}, resolvable: false)", key.fields)
+                };
+                let listed = |implementations: &[&SubgraphType]| {
+                    let names: Vec<String> = implementations
+                        .iter()
+                        .map(|t| format!("\"{}\"", t.name))
+                        .collect();
+                    let prefix = if names.len() > 1 { "types" } else { "type" };
+                    format!("{prefix} {}", human_list(&names))
+                };
+                let (offending, message) = if !missing.is_empty() {
+                    (
+                        missing.clone(),
+                        format!(
+                            "[{}] Key {application} on interface type \"{}\" is missing on implementation {}.",
+                            self.input.name,
+                            interface.name,
+                            listed(&missing)
+                        ),
+                    )
+                } else if !unresolvable.is_empty() {
+                    (
+                        unresolvable.clone(),
+                        format!(
+                            "[{}] Key {application} on interface type \"{}\" should be resolvable on all implementation types, but is declared with argument \"@key(resolvable:)\" set to false in {}.",
+                            self.input.name,
+                            interface.name,
+                            listed(&unresolvable)
+                        ),
+                    )
+                } else {
+                    continue;
+                };
+                let mut error =
+                    CompositionError::new(ErrorCode::InterfaceKeyNotOnImplementation, message)
+                        .element(interface.name.as_str());
+                for implementation in offending {
+                    error = error.at(self.reporter.location(implementation.position));
+                }
+                errors.push(error);
+            }
+        }
+        self.errors.extend(errors);
     }
 
     pub(super) fn rename(&self, name: &Name) -> Name {
@@ -357,13 +615,26 @@ impl Builder<'_> {
                 (TypeBody::InputObject { fields }, applied)
             }
         };
+        let directives = ty.directives();
+        let has_directive = |wanted: FederationDirective| {
+            directives
+                .iter()
+                .any(|d| self.federation_directive(d) == Some(wanted))
+        };
+        let interface_object = matches!(ty, ExtendedType::Object(_))
+            && has_directive(FederationDirective::InterfaceObject);
+        // Federation 1 marks type extensions with `extend` or `@extends`; one of them needs a
+        // definition somewhere, like in Federation 2.
+        let has_definition = self.defined_types.contains(name)
+            && !(self.names.version == FederationVersion::One
+                && has_directive(FederationDirective::Extends));
         SubgraphType {
             name: model_name,
             description: ty.description().map(|d| d.to_string()),
             position: self.position(name.location()),
             applied,
-            has_definition: self.names.version == FederationVersion::One
-                || self.defined_types.contains(name),
+            has_definition,
+            interface_object,
             body,
         }
     }
@@ -377,6 +648,7 @@ impl Builder<'_> {
         is_interface: bool,
     ) -> CompositeType {
         let is_query = type_name == "Query";
+        let federation_1 = self.names.version == FederationVersion::One;
         let extends = directives
             .iter()
             .any(|d| self.federation_directive(d) == Some(FederationDirective::Extends));
@@ -385,8 +657,26 @@ impl Builder<'_> {
         let mut external_origins = Vec::new();
         for directive in directives.iter() {
             match self.federation_directive(directive) {
+                Some(FederationDirective::Key) if is_interface && federation_1 => {
+                    // Federation 1 accepted and ignored keys on interfaces.
+                }
                 Some(FederationDirective::Key) => {
                     let position = self.position(directive.location());
+                    if is_interface
+                        && let FederationVersion::Two { minor } = self.names.version
+                        && minor < 3
+                    {
+                        let error = self.reporter.error(
+                            ErrorCode::KeyUnsupportedOnInterface,
+                            type_name,
+                            format!(
+                                "Cannot use @key on interface \"{type_name}\": @key on interfaces is only supported from federation v2.3 on (this subgraph links v2.{minor})"
+                            ),
+                            position,
+                        );
+                        self.errors.push(error);
+                        continue;
+                    }
                     let fields = directive
                         .specified_argument_by_name("fields")
                         .and_then(|v| v.as_str());
@@ -418,7 +708,8 @@ impl Builder<'_> {
                 Some(FederationDirective::Shareable) => {
                     shareable_origins.push(directive.origin.clone())
                 }
-                Some(FederationDirective::External) => {
+                // Federation 1 ignores `@external` on a type.
+                Some(FederationDirective::External) if !federation_1 => {
                     external_origins.push(directive.origin.clone())
                 }
                 _ => {}
@@ -470,8 +761,26 @@ impl Builder<'_> {
                     _ => {}
                 }
             }
+            if is_interface && federation_1 {
+                // Federation 1 accepted and ignored these on interface fields.
+                requires = None;
+                provides = None;
+            }
+            if is_interface && override_from.is_some() && !federation_1 {
+                let error = self.plain_error(
+                    ErrorCode::OverrideOnInterface,
+                    &coordinate,
+                    format!(
+                        "@override cannot be used on field \"{coordinate}\" on subgraph \"{}\": @override is not supported on interface type fields.",
+                        self.input.name
+                    ),
+                    position,
+                );
+                self.errors.push(error);
+                override_from = None;
+            }
             if is_interface {
-                let federation_2 = self.names.version != FederationVersion::One;
+                let federation_2 = !federation_1;
                 let misuse = [
                     (
                         external && federation_2,
@@ -500,6 +809,9 @@ impl Builder<'_> {
                     );
                     self.errors.push(error);
                 }
+                // Their field sets mean nothing on an interface: not checked further.
+                requires = None;
+                provides = None;
                 external = false;
             }
             let applied = self.applied(field.directives.iter(), &coordinate);
@@ -591,6 +903,9 @@ impl Builder<'_> {
                         applied.tags.push(name.to_owned());
                     }
                 }
+                Some(
+                    FederationDirective::InterfaceObject | FederationDirective::ComposeDirective,
+                ) => {}
                 Some(unsupported) if !unsupported.is_supported() => {
                     let error = self.reporter.error(
                         ErrorCode::UnsupportedFeature,
@@ -619,6 +934,12 @@ impl Builder<'_> {
                         .map(str::to_owned);
                     applied.deprecated = Some(reason);
                 }
+                None if self.composed_names.contains(&directive.name) => {
+                    let printed = print_directive(directive);
+                    if !applied.composed.contains(&printed) {
+                        applied.composed.push(printed);
+                    }
+                }
                 None => {}
             }
         }
@@ -634,6 +955,7 @@ impl Builder<'_> {
             if definition.is_built_in()
                 || BUILT_IN_DIRECTIVES.contains(&name.as_str())
                 || self.names.is_machinery_directive(name)
+                || self.composed_names.contains(name)
             {
                 continue;
             }
@@ -662,6 +984,28 @@ impl Builder<'_> {
             );
         }
         directives
+    }
+}
+
+/// `@name(argument: value, ...)` on one line.
+fn print_directive(directive: &ast::Directive) -> String {
+    if directive.arguments.is_empty() {
+        return format!("@{}", directive.name);
+    }
+    let arguments: Vec<String> = directive
+        .arguments
+        .iter()
+        .map(|argument| format!("{}: {}", argument.name, print_value(&argument.value)))
+        .collect();
+    format!("@{}({})", directive.name, arguments.join(", "))
+}
+
+/// `"a"`, `"a" and "b"`, `"a", "b" and "c"`.
+fn human_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 

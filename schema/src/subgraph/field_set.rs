@@ -6,6 +6,8 @@ use apollo_compiler::schema::ExtendedType;
 use apollo_compiler::validation::Valid;
 use apollo_compiler::{Name, Schema};
 
+use crate::supergraph::print_value;
+
 /// One field selected by a field set.
 #[derive(Debug)]
 pub(super) struct SelectedField {
@@ -29,6 +31,10 @@ pub(super) struct SelectedField {
 pub(super) struct FieldSelection {
     pub(super) fields: Vec<SelectedField>,
     pub(super) directive: Option<String>,
+    /// The selection printed without its "inactive" parts: leaf fields that are neither
+    /// external nor under an external field (empty when nothing is left). Federation 1
+    /// `@requires`/`@provides` selections are reduced to this.
+    pub(super) active: String,
 }
 
 /// Parses and validates `source` as a selection set on `type_name`. `is_external` tells which
@@ -50,9 +56,66 @@ pub(super) fn select(
     let mut selection = FieldSelection {
         fields: Vec::new(),
         directive: None,
+        active: active(&field_set.selection_set, false, is_external).join(" "),
     };
     walk(&field_set.selection_set, false, is_external, &mut selection);
     Ok(selection)
+}
+
+fn active(
+    set: &executable::SelectionSet,
+    under_external: bool,
+    is_external: &dyn Fn(&str, &str) -> bool,
+) -> Vec<String> {
+    let mut parts = Vec::new();
+    for selection in &set.selections {
+        match selection {
+            Selection::Field(field) => {
+                if field.name.starts_with("__") {
+                    continue;
+                }
+                let external = is_external(&set.ty, &field.name);
+                let sub = active(
+                    &field.selection_set,
+                    under_external || external,
+                    is_external,
+                );
+                let keep = if field.selection_set.selections.is_empty() {
+                    external || under_external
+                } else {
+                    !sub.is_empty()
+                };
+                if !keep {
+                    continue;
+                }
+                let mut text = field.name.to_string();
+                if !field.arguments.is_empty() {
+                    let arguments: Vec<String> = field
+                        .arguments
+                        .iter()
+                        .map(|a| format!("{}: {}", a.name, print_value(&a.value)))
+                        .collect();
+                    text.push_str(&format!("({})", arguments.join(", ")));
+                }
+                if !sub.is_empty() {
+                    text.push_str(&format!(" {{ {} }}", sub.join(" ")));
+                }
+                parts.push(text);
+            }
+            Selection::InlineFragment(fragment) => {
+                let sub = active(&fragment.selection_set, under_external, is_external);
+                if sub.is_empty() {
+                    continue;
+                }
+                match &fragment.type_condition {
+                    Some(on) => parts.push(format!("... on {on} {{ {} }}", sub.join(" "))),
+                    None => parts.push(format!("... {{ {} }}", sub.join(" "))),
+                }
+            }
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+    parts
 }
 
 fn walk(

@@ -70,6 +70,10 @@ impl Builder<'_> {
             }
         }
 
+        let federation_1 = self.names.version == FederationVersion::One;
+        // Federation 1 selections reduced to their active part (`None`: dropped entirely).
+        let mut rewritten_requires: Vec<(Name, Name, Option<String>)> = Vec::new();
+        let mut rewritten_provides: Vec<(Name, Name, Option<String>)> = Vec::new();
         for ty in types.values() {
             let (TypeBody::Object(composite) | TypeBody::Interface(composite)) = &ty.body else {
                 continue;
@@ -87,13 +91,25 @@ impl Builder<'_> {
                         &context,
                         field.position,
                     ) {
-                        self.check_external_selection(
-                            &selection,
-                            &coordinate,
-                            &context,
-                            "@requires",
-                            field.position,
-                        );
+                        if federation_1 {
+                            // Federation 1 accepted selecting local fields; they are dropped.
+                            if selection.active != *requires {
+                                rewritten_requires.push((
+                                    ty.name.clone(),
+                                    field.name.clone(),
+                                    (!selection.active.is_empty())
+                                        .then(|| selection.active.clone()),
+                                ));
+                            }
+                        } else {
+                            self.check_external_selection(
+                                &selection,
+                                &coordinate,
+                                &context,
+                                "@requires",
+                                field.position,
+                            );
+                        }
                         used.extend(
                             selection
                                 .fields
@@ -114,6 +130,11 @@ impl Builder<'_> {
                                 | ExtendedType::Union(_)
                         )
                     );
+                    if !composite_target && federation_1 {
+                        // Federation 1 ignored such `@provides`.
+                        rewritten_provides.push((ty.name.clone(), field.name.clone(), None));
+                        continue;
+                    }
                     if !composite_target {
                         let error = self.reporter.error(
                             ErrorCode::ProvidesOnNonObjectField,
@@ -137,13 +158,24 @@ impl Builder<'_> {
                         &context,
                         field.position,
                     ) {
-                        self.check_external_selection(
-                            &selection,
-                            &coordinate,
-                            &context,
-                            "@provides",
-                            field.position,
-                        );
+                        if federation_1 {
+                            if selection.active != *provides {
+                                rewritten_provides.push((
+                                    ty.name.clone(),
+                                    field.name.clone(),
+                                    (!selection.active.is_empty())
+                                        .then(|| selection.active.clone()),
+                                ));
+                            }
+                        } else {
+                            self.check_external_selection(
+                                &selection,
+                                &coordinate,
+                                &context,
+                                "@provides",
+                                field.position,
+                            );
+                        }
                         for selected in &selection.fields {
                             let coordinate = (self.rename(&selected.parent), selected.name.clone());
                             provided.insert(coordinate.clone());
@@ -174,21 +206,32 @@ impl Builder<'_> {
             }
         }
 
-        let federation_1 = self.names.version == FederationVersion::One;
+        for (type_name, field_name, fields) in rewritten_requires {
+            if let Some(field) = composite_field_mut(types, &type_name, &field_name) {
+                field.requires = fields;
+            }
+        }
+        for (type_name, field_name, fields) in rewritten_provides {
+            if let Some(field) = composite_field_mut(types, &type_name, &field_name) {
+                field.provides = fields;
+            }
+        }
+
+        let mut emptied = Vec::new();
         for ty in types.values_mut() {
-            let is_root = ROOT_TYPES.contains(&ty.name.as_str());
             let (TypeBody::Object(composite) | TypeBody::Interface(composite)) = &mut ty.body
             else {
                 continue;
             };
-            let is_value_type = composite.keys.is_empty() && !is_root;
             let mut unused_external = Vec::new();
             for field in composite.fields.values_mut() {
                 let coordinate = (ty.name.clone(), field.name.clone());
+                // Federation 1 has no `@shareable`: a field other subgraphs also resolve is
+                // shareable there (value types are shareable as a whole).
                 field.shareable = field.shareable
                     || key_fields.contains(&coordinate)
                     || provided.contains(&coordinate)
-                    || (federation_1 && is_value_type);
+                    || federation_1;
                 if field.external
                     && !used.contains(&coordinate)
                     && !unchecked_types.contains(&ty.name)
@@ -200,6 +243,9 @@ impl Builder<'_> {
                 if federation_1 {
                     // Federation 1 tolerated unused externals; they carry no meaning.
                     composite.fields.shift_remove(&field_name);
+                    if composite.fields.is_empty() && !ROOT_TYPES.contains(&ty.name.as_str()) {
+                        emptied.push(ty.name.clone());
+                    }
                     continue;
                 }
                 let coordinate = format!("{}.{field_name}", ty.name);
@@ -212,6 +258,21 @@ impl Builder<'_> {
                     ),
                     position,
                 ));
+            }
+        }
+        for type_name in emptied {
+            if is_referenced(types, &type_name) {
+                let position = types.get(&type_name).and_then(|t| t.position);
+                self.errors.push(self.reporter.error(
+                    ErrorCode::TypeWithOnlyUnusedExternal,
+                    &type_name,
+                    format!(
+                        "Type {type_name} contains only external fields and all those fields are all unused (they do not appear in any @key, @provides or @requires)."
+                    ),
+                    position,
+                ));
+            } else {
+                types.shift_remove(&type_name);
             }
         }
         (used, provided)
@@ -355,6 +416,22 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Whether some field, argument, input field, union or implementation refers to `type_name`.
+fn is_referenced(types: &IndexMap<Name, SubgraphType>, type_name: &str) -> bool {
+    let refers = |ty: &apollo_compiler::ast::Type| ty.inner_named_type() == type_name;
+    types.values().any(|ty| match &ty.body {
+        TypeBody::Object(c) | TypeBody::Interface(c) => {
+            c.implements.iter().any(|i| i == type_name)
+                || c.fields
+                    .values()
+                    .any(|f| refers(&f.ty) || f.arguments.values().any(|a| refers(&a.ty)))
+        }
+        TypeBody::Union { members } => members.iter().any(|m| m == type_name),
+        TypeBody::InputObject { fields } => fields.values().any(|f| refers(&f.ty)),
+        TypeBody::Scalar { .. } | TypeBody::Enum { .. } => false,
+    })
 }
 
 fn declared_external(types: &IndexMap<Name, SubgraphType>, (ty, field): &FieldCoordinate) -> bool {

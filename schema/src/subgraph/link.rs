@@ -121,9 +121,7 @@ impl FederationDirective {
     pub(crate) fn is_supported(self) -> bool {
         !matches!(
             self,
-            Self::ComposeDirective
-                | Self::InterfaceObject
-                | Self::Authenticated
+            Self::Authenticated
                 | Self::RequiresScopes
                 | Self::Policy
                 | Self::Context
@@ -506,6 +504,129 @@ impl FederationNames {
         }
         sdl
     }
+}
+
+/// A `@link` to a spec other than the federation and link specs: custom directives that
+/// `@composeDirective` may carry into the supergraph come from such links.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkedFeature {
+    /// The URL as written, e.g. `https://custom.dev/cache/v1.2`.
+    pub(crate) url: String,
+    /// The URL without its version: `https://custom.dev/cache`.
+    pub(crate) identity: String,
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+    /// Prefix of the feature's non-imported elements: `as:` or the spec name (`cache`).
+    namespace: String,
+    /// Imported directives: (name in the spec, local name), both without `@`.
+    imports: Vec<(String, String)>,
+}
+
+impl LinkedFeature {
+    /// The name in the feature of a directive known locally as `local`, when it belongs to it:
+    /// an import, the feature's own directive (named like the namespace) or a namespaced one.
+    pub(crate) fn directive_name_in_feature(&self, local: &str) -> Option<String> {
+        if let Some((name, _)) = self.imports.iter().find(|(_, alias)| alias == local) {
+            return Some(name.clone());
+        }
+        if local == self.namespace {
+            return self
+                .identity
+                .rsplit('/')
+                .next()
+                .map(str::to_owned)
+                .filter(|name| !name.is_empty());
+        }
+        local
+            .strip_prefix(&format!("{}__", self.namespace))
+            .map(str::to_owned)
+    }
+
+    /// Whether the feature is one of the specs composition itself manages.
+    pub(crate) fn is_built_in_spec(&self) -> bool {
+        const BUILT_IN: [&str; 6] = [
+            "https://specs.apollo.dev/core",
+            "https://specs.apollo.dev/join",
+            "https://specs.apollo.dev/link",
+            "https://specs.apollo.dev/tag",
+            "https://specs.apollo.dev/inaccessible",
+            "https://specs.apollo.dev/federation",
+        ];
+        BUILT_IN.contains(&self.identity.as_str())
+    }
+}
+
+/// Every `@link` of the schema except those to the link and federation specs (including links
+/// it cannot read: those are left out, and composition does not use them).
+pub(crate) fn linked_features(document: &ast::Document) -> Vec<LinkedFeature> {
+    let mut features = Vec::new();
+    for directive in schema_directives(document) {
+        if directive.name != "link" {
+            continue;
+        }
+        let Some(url) = directive
+            .specified_argument_by_name("url")
+            .and_then(|v| v.as_str())
+        else {
+            continue;
+        };
+        let trimmed = url.trim_end_matches('/');
+        let Some((identity, version)) = trimmed.rsplit_once('/') else {
+            continue;
+        };
+        let Some((major, minor)) = parse_version(version) else {
+            continue;
+        };
+        let name = identity.rsplit('/').next().unwrap_or_default();
+        if name.is_empty()
+            || identity == "https://specs.apollo.dev/link"
+            || url.starts_with(FEDERATION_URL_PREFIX)
+        {
+            continue;
+        }
+        let namespace = directive
+            .specified_argument_by_name("as")
+            .and_then(|v| v.as_str())
+            .unwrap_or(name)
+            .to_owned();
+        let mut imports = Vec::new();
+        if let Some(ast::Value::List(items)) = directive
+            .specified_argument_by_name("import")
+            .map(|v| v.as_ref())
+        {
+            for item in items {
+                let (name, alias) = match item.as_ref() {
+                    ast::Value::String(name) => (name.clone(), name.clone()),
+                    ast::Value::Object(fields) => {
+                        let field = |wanted: &str| {
+                            fields
+                                .iter()
+                                .find(|(n, _)| n == wanted)
+                                .and_then(|(_, v)| v.as_str())
+                                .map(str::to_owned)
+                        };
+                        let Some(name) = field("name") else { continue };
+                        let alias = field("as").unwrap_or_else(|| name.clone());
+                        (name, alias)
+                    }
+                    _ => continue,
+                };
+                if let (Some(name), Some(alias)) = (name.strip_prefix('@'), alias.strip_prefix('@'))
+                {
+                    imports.push((name.to_owned(), alias.to_owned()));
+                }
+            }
+        }
+        features.push(LinkedFeature {
+            url: url.to_owned(),
+            identity: identity.to_owned(),
+            major,
+            minor,
+            namespace,
+            imports,
+        });
+    }
+    features
 }
 
 /// Arguments (with `$Type` placeholders), repeatability and locations of a federation directive.

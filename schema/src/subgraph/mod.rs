@@ -1,7 +1,9 @@
 //! The model of one subgraph after federation-link resolution: its types, fields and federation
 //! metadata (keys, `@external`, `@requires`, `@provides`, shareability, `@override`,
-//! `@inaccessible`, `@tag`) with the federation machinery stripped, root types named
-//! `Query`/`Mutation`/`Subscription`, and source positions kept for error messages.
+//! `@interfaceObject`, `@inaccessible`, `@tag`, directives composed with `@composeDirective`)
+//! with the federation machinery stripped, root types named `Query`/`Mutation`/`Subscription`,
+//! Federation 1 subgraphs brought to Federation 2 semantics, and source positions kept for error
+//! messages.
 
 mod build;
 mod field_set;
@@ -17,7 +19,7 @@ use indexmap::IndexMap;
 
 pub(crate) use build::build_subgraph;
 
-use crate::error::{ErrorLocation, Position};
+use crate::error::{CompositionHint, ErrorLocation, Position};
 
 /// One subgraph to compose: its name (as routers will know it), the URL routers send its
 /// requests to, its Federation SDL, and the file the SDL came from (for error messages).
@@ -54,7 +56,13 @@ pub(crate) struct Subgraph {
     pub(crate) name: String,
     pub(crate) url: String,
     pub(crate) file: Option<String>,
+    /// The subgraph has no `@link` to federation v2: it was written for Federation 1.
+    pub(crate) federation_1: bool,
     pub(crate) types: IndexMap<Name, SubgraphType>,
+    /// Custom directives the subgraph asks to keep in the supergraph (`@composeDirective`).
+    pub(crate) composed_directives: Vec<ComposedDirective>,
+    /// Hints found while building the subgraph.
+    pub(crate) hints: Vec<CompositionHint>,
     /// Custom directive definitions with executable locations (`on FIELD | QUERY | ...`).
     pub(crate) executable_directives: IndexMap<Name, ExecutableDirective>,
     /// Fields selected by some `@key`, `@requires` or `@provides` of this subgraph, or declared
@@ -90,7 +98,21 @@ pub(crate) struct SubgraphType {
     pub(crate) applied: Applied,
     /// `false` when the subgraph only declares the type with `extend` blocks.
     pub(crate) has_definition: bool,
+    /// An object type marked `@interfaceObject`: it stands for the interface of that name that
+    /// other subgraphs define.
+    pub(crate) interface_object: bool,
     pub(crate) body: TypeBody,
+}
+
+impl SubgraphType {
+    /// The kind the type has in the supergraph: an `@interfaceObject` is an interface there.
+    pub(crate) fn merge_kind(&self) -> TypeKind {
+        if self.interface_object {
+            TypeKind::Interface
+        } else {
+            self.body.kind()
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -212,6 +234,44 @@ pub(crate) struct Applied {
     pub(crate) tags: Vec<String>,
     /// `@deprecated`, with its reason when one is given.
     pub(crate) deprecated: Option<Option<String>>,
+    /// Applications of composed custom directives, printed: `@cache(maxAge: 60)`.
+    pub(crate) composed: Vec<String>,
+}
+
+impl Applied {
+    /// The merged directives applied, printed, for messages.
+    pub(crate) fn merged_directives(&self) -> Vec<String> {
+        let mut printed: Vec<String> = self
+            .tags
+            .iter()
+            .map(|tag| format!("@tag(name: \"{tag}\")"))
+            .collect();
+        if self.inaccessible {
+            printed.push("@inaccessible".to_owned());
+        }
+        if self.deprecated.is_some() {
+            printed.push("@deprecated".to_owned());
+        }
+        printed.extend(self.composed.iter().cloned());
+        printed
+    }
+}
+
+/// A custom directive a subgraph composes into the supergraph with `@composeDirective`.
+#[derive(Debug)]
+pub(crate) struct ComposedDirective {
+    /// Name in the subgraph, which is also its name in the supergraph.
+    pub(crate) name: Name,
+    /// Name of the directive in its feature (the spec it is `@link`ed from).
+    pub(crate) name_in_feature: String,
+    /// The `@link` URL of the feature, and the URL without version (the feature's identity).
+    pub(crate) feature_url: String,
+    pub(crate) feature_identity: String,
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+    pub(crate) definition: Node<ast::DirectiveDefinition>,
+    /// Where the `@composeDirective` is.
+    pub(crate) position: Option<Position>,
 }
 
 #[derive(Debug)]

@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 pub(crate) use join_spec::graph_enum_values;
 pub(crate) use print::{print_supergraph, print_value};
 
+use crate::error::CompositionHint;
 use crate::subgraph::Applied;
 
 /// One subgraph as the supergraph's `join__Graph` enum lists it.
@@ -31,11 +32,17 @@ pub struct JoinGraph {
 pub struct Supergraph {
     graphs: Vec<JoinGraph>,
     sdl: String,
+    hints: Vec<CompositionHint>,
 }
 
 impl Supergraph {
-    pub(crate) fn new(graphs: Vec<JoinGraph>, sdl: String) -> Self {
-        Self { graphs, sdl }
+    pub(crate) fn new(graphs: Vec<JoinGraph>, sdl: String, hints: Vec<CompositionHint>) -> Self {
+        Self { graphs, sdl, hints }
+    }
+
+    /// Things that composed but deserve attention (an `@override` that can be removed, ...).
+    pub fn hints(&self) -> &[CompositionHint] {
+        &self.hints
     }
 
     /// The supergraph SDL, ending with a newline.
@@ -65,6 +72,17 @@ pub(crate) struct MergedSchema {
     pub(crate) graphs: Vec<JoinGraph>,
     pub(crate) types: IndexMap<Name, MergedType>,
     pub(crate) directives: IndexMap<Name, MergedDirective>,
+    /// `@link`s to the specs of composed custom directives, sorted by URL.
+    pub(crate) links: Vec<ComposedLink>,
+}
+
+/// A `@link(url:, import:)` on the supergraph's schema for directives composed with
+/// `@composeDirective`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ComposedLink {
+    pub(crate) url: String,
+    /// Import list items, printed: `"@cache"` or `{name: "@cache", as: "@cached"}`.
+    pub(crate) imports: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -111,9 +129,10 @@ pub(crate) struct JoinType {
     pub(crate) key: Option<String>,
     pub(crate) extension: bool,
     pub(crate) resolvable: bool,
+    pub(crate) interface_object: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct MergedField {
     pub(crate) name: Name,
     pub(crate) description: Option<String>,
@@ -126,7 +145,9 @@ pub(crate) struct MergedField {
 /// One `@join__field` application.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct JoinField {
-    pub(crate) graph: usize,
+    /// `None` for a field an implementation only gets through an `@interfaceObject`: it is
+    /// printed as a bare `@join__field`.
+    pub(crate) graph: Option<usize>,
     pub(crate) requires: Option<String>,
     pub(crate) provides: Option<String>,
     /// The field's type in this graph, when the graphs disagree.
@@ -138,7 +159,7 @@ pub(crate) struct JoinField {
 }
 
 /// An argument or an input object field.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct MergedInputValue {
     pub(crate) name: Name,
     pub(crate) description: Option<String>,
@@ -163,7 +184,7 @@ pub(crate) struct MergedEnumValue {
     pub(crate) graphs: Vec<usize>,
 }
 
-/// An executable directive every subgraph defines.
+/// An executable directive every subgraph defines, or a composed custom directive.
 #[derive(Debug)]
 pub(crate) struct MergedDirective {
     pub(crate) description: Option<String>,

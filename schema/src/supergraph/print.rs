@@ -113,6 +113,14 @@ impl Printer<'_> {
         if uses_inaccessible {
             let _ = writeln!(text, "  @link(url: \"{INACCESSIBLE_URL}\", for: SECURITY)");
         }
+        for link in &self.schema.links {
+            let _ = writeln!(
+                text,
+                "  @link(url: {}, import: [{}])",
+                string_literal(&link.url),
+                link.imports.join(", ")
+            );
+        }
         text.push_str("{\n");
         for (operation, root) in [
             ("query", "Query"),
@@ -189,7 +197,7 @@ impl Printer<'_> {
             }
             _ => {}
         }
-        directives.extend(applied_directives(&ty.applied));
+        directives.extend(self.applied_directives(&ty.applied));
         if let MergedBody::Scalar {
             specified_by: Some(url),
         } = &ty.body
@@ -225,7 +233,7 @@ impl Printer<'_> {
                     for graph in &value.graphs {
                         let _ = write!(line, " @join__enumValue(graph: {})", self.graph(*graph));
                     }
-                    for directive in applied_directives(&value.applied) {
+                    for directive in self.applied_directives(&value.applied) {
                         let _ = write!(line, " {directive}");
                     }
                     line
@@ -276,7 +284,7 @@ impl Printer<'_> {
         for join in &field.join_fields {
             let _ = write!(line, " {}", self.join_field(join));
         }
-        for directive in applied_directives(&field.applied) {
+        for directive in self.applied_directives(&field.applied) {
             let _ = write!(line, " {directive}");
         }
         line
@@ -323,7 +331,7 @@ impl Printer<'_> {
         for join in &value.join_fields {
             let _ = write!(text, " {}", self.join_field(join));
         }
-        for directive in applied_directives(&value.applied) {
+        for directive in self.applied_directives(&value.applied) {
             let _ = write!(text, " {directive}");
         }
         text
@@ -340,11 +348,17 @@ impl Printer<'_> {
         if !join.resolvable {
             arguments.push("resolvable: false".to_owned());
         }
+        if join.interface_object {
+            arguments.push("isInterfaceObject: true".to_owned());
+        }
         format!("@join__type({})", arguments.join(", "))
     }
 
     fn join_field(&self, join: &JoinField) -> String {
-        let mut arguments = vec![format!("graph: {}", self.graph(join.graph))];
+        let Some(graph) = join.graph else {
+            return "@join__field".to_owned();
+        };
+        let mut arguments = vec![format!("graph: {}", self.graph(graph))];
         if let Some(requires) = &join.requires {
             arguments.push(format!("requires: {}", string_literal(requires)));
         }
@@ -370,8 +384,35 @@ impl Printer<'_> {
     }
 }
 
+impl Printer<'_> {
+    /// `@tag`, `@inaccessible`, `@deprecated` and composed directive applications, in that
+    /// order; a non-repeatable composed directive only once (its first application).
+    fn applied_directives(&self, applied: &Applied) -> Vec<String> {
+        let mut directives = tag_inaccessible_deprecated(applied);
+        let mut seen: Vec<&str> = Vec::new();
+        for application in &applied.composed {
+            let name = application
+                .trim_start_matches('@')
+                .split('(')
+                .next()
+                .unwrap_or_default();
+            let repeatable = self
+                .schema
+                .directives
+                .get(name)
+                .is_none_or(|definition| definition.repeatable);
+            if !repeatable && seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
+            directives.push(application.clone());
+        }
+        directives
+    }
+}
+
 /// `@tag`, `@inaccessible` and `@deprecated` applications, in that order.
-fn applied_directives(applied: &Applied) -> Vec<String> {
+fn tag_inaccessible_deprecated(applied: &Applied) -> Vec<String> {
     let mut directives: Vec<String> = applied
         .tags
         .iter()

@@ -1,0 +1,912 @@
+//! Satisfiability: every field of the API schema must be resolvable, at every place a query can
+//! select it, by some sequence of subgraph fetches starting at a root.
+//!
+//! The check walks the API schema from the root types. Each place in a query (a type reached
+//! through a path of fields and type conditions) carries the set of ways the router may be
+//! there: a subgraph that returned the object, plus what an `@provides` on the way guarantees
+//! that subgraph knows. A field is satisfiable at a place if, from at least one of those ways,
+//! some subgraph resolves it: the current one, or one reached through `@key` jumps (an entity
+//! fetch whose key fields the subgraph being left can provide; `@interfaceObject`s are reached
+//! through the keys of the interface), with any `@requires` of the field satisfiable in turn
+//! from that subgraph. Interface fields a subgraph does not resolve on the interface itself may
+//! be resolved on each of its implementations there. Every way that resolves the field leads to
+//! the next places. A field unsatisfiable somewhere is reported once, with the shortest query
+//! reaching it and why each subgraph the router could be in cannot resolve it. With progressive
+//! `@override`s the walk is made with the labels off and with them on.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use crate::error::{CompositionError, ErrorCode, ErrorLocation};
+use crate::selection::{self, Selected};
+use crate::subgraph::{Subgraph, TypeBody};
+use crate::supergraph::{MergedBody, MergedSchema};
+
+/// Checks that every API field is reachable; returns one error per unreachable field.
+pub(crate) fn check(schema: &MergedSchema, subgraphs: &[Subgraph]) -> Vec<CompositionError> {
+    let model = Model::new(schema);
+    let has_labels = model
+        .types
+        .values()
+        .flat_map(|t| t.fields.values())
+        .flat_map(|f| f.joins.iter().flatten())
+        .any(|j| j.labelled);
+    let modes: &[bool] = if has_labels { &[false, true] } else { &[false] };
+    let mut errors = Vec::new();
+    let mut reported = HashSet::new();
+    for &label_on in modes {
+        let walker = Walker {
+            model: &model,
+            label_on: has_labels.then_some(label_on),
+            closures: RefCell::new(HashMap::new()),
+            requires: RefCell::new(HashMap::new()),
+            in_progress: RefCell::new(HashSet::new()),
+        };
+        walker.walk(subgraphs, &mut reported, &mut errors);
+    }
+    errors
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Object,
+    Interface,
+    Union,
+    Leaf,
+}
+
+struct Model<'a> {
+    graphs: Vec<&'a str>,
+    types: HashMap<&'a str, TypeModel<'a>>,
+    roots: Vec<&'a str>,
+}
+
+struct TypeModel<'a> {
+    kind: Kind,
+    visible: bool,
+    /// Graphs defining the type (with `@join__type`).
+    defined_in: Vec<usize>,
+    keys: Vec<KeyModel>,
+    /// Graphs where the interface is an `@interfaceObject`.
+    interface_object_in: Vec<usize>,
+    fields: IndexMap<&'a str, FieldModel<'a>>,
+    /// Interfaces an object or interface implements in the supergraph.
+    implements: Vec<&'a str>,
+    /// For interfaces and unions: the object types each graph may return for it.
+    possible_in: HashMap<usize, Vec<&'a str>>,
+    /// For interfaces and unions: the object types of the API schema a query may ask for.
+    api_possible: Vec<&'a str>,
+}
+
+struct KeyModel {
+    graph: usize,
+    text: String,
+    fields: Vec<Selected>,
+    resolvable: bool,
+}
+
+struct FieldModel<'a> {
+    /// Name of the field's type, without wrappers.
+    result: &'a str,
+    visible: bool,
+    /// `None`: no `@join__field`, so every graph defining the type resolves it.
+    joins: Option<Vec<JoinModel>>,
+}
+
+struct JoinModel {
+    graph: Option<usize>,
+    external: bool,
+    used_overridden: bool,
+    /// This graph takes the field over (`override:`).
+    overriding: bool,
+    /// Progressive override: resolves with the label on (overriding) or off (overridden).
+    labelled: bool,
+    requires: Option<Vec<Selected>>,
+    provides: Option<Rc<Vec<Selected>>>,
+}
+
+impl<'a> Model<'a> {
+    fn new(schema: &'a MergedSchema) -> Self {
+        let mut types: HashMap<&'a str, TypeModel<'a>> = HashMap::new();
+        for ty in schema.types.values() {
+            let kind = match &ty.body {
+                MergedBody::Object(_) => Kind::Object,
+                MergedBody::Interface(_) => Kind::Interface,
+                MergedBody::Union { .. } => Kind::Union,
+                _ => Kind::Leaf,
+            };
+            let mut defined_in: Vec<usize> = ty.join_types.iter().map(|j| j.graph).collect();
+            defined_in.sort_unstable();
+            defined_in.dedup();
+            let keys = ty
+                .join_types
+                .iter()
+                .filter_map(|join| {
+                    let text = join.key.as_ref()?;
+                    Some(KeyModel {
+                        graph: join.graph,
+                        text: text.clone(),
+                        fields: selection::parse(text).unwrap_or_default(),
+                        resolvable: join.resolvable,
+                    })
+                })
+                .collect();
+            let interface_object_in = ty
+                .join_types
+                .iter()
+                .filter(|j| j.interface_object)
+                .map(|j| j.graph)
+                .collect();
+            let mut fields = IndexMap::new();
+            let mut implements = Vec::new();
+            if let MergedBody::Object(composite) | MergedBody::Interface(composite) = &ty.body {
+                implements = composite.implements.iter().map(|i| i.as_str()).collect();
+                for field in composite.fields.values() {
+                    let joins = (!field.join_fields.is_empty()).then(|| {
+                        field
+                            .join_fields
+                            .iter()
+                            .map(|join| JoinModel {
+                                graph: join.graph,
+                                external: join.external,
+                                used_overridden: join.used_overridden,
+                                overriding: join.override_from.is_some(),
+                                labelled: join.override_label.is_some(),
+                                requires: join.requires.as_deref().and_then(selection::parse),
+                                provides: join
+                                    .provides
+                                    .as_deref()
+                                    .and_then(selection::parse)
+                                    .map(Rc::new),
+                            })
+                            .collect()
+                    });
+                    let result = field.ty.inner_named_type().as_str();
+                    let result_visible = schema
+                        .types
+                        .get(result)
+                        .is_none_or(|t| !t.applied.inaccessible);
+                    fields.insert(
+                        field.name.as_str(),
+                        FieldModel {
+                            result,
+                            visible: !field.applied.inaccessible && result_visible,
+                            joins,
+                        },
+                    );
+                }
+            }
+            types.insert(
+                ty.name.as_str(),
+                TypeModel {
+                    kind,
+                    visible: !ty.applied.inaccessible,
+                    defined_in,
+                    keys,
+                    interface_object_in,
+                    fields,
+                    implements,
+                    possible_in: HashMap::new(),
+                    api_possible: Vec::new(),
+                },
+            );
+        }
+        // Possible types of interfaces and unions, per graph and in the API.
+        let mut possible: Vec<(&'a str, Option<usize>, &'a str)> = Vec::new();
+        for ty in schema.types.values() {
+            match &ty.body {
+                MergedBody::Object(object) => {
+                    for (graph, interface) in &object.join_implements {
+                        possible.push((interface.as_str(), Some(*graph), ty.name.as_str()));
+                    }
+                    if !ty.applied.inaccessible {
+                        for interface in &object.implements {
+                            possible.push((interface.as_str(), None, ty.name.as_str()));
+                        }
+                    }
+                }
+                MergedBody::Union {
+                    members,
+                    join_members,
+                } => {
+                    for (graph, member) in join_members {
+                        possible.push((ty.name.as_str(), Some(*graph), member.as_str()));
+                    }
+                    for member in members {
+                        let visible = schema
+                            .types
+                            .get(member)
+                            .is_some_and(|t| !t.applied.inaccessible);
+                        if visible {
+                            possible.push((ty.name.as_str(), None, member.as_str()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (abstract_type, graph, object) in possible {
+            let Some(model) = types.get_mut(abstract_type) else {
+                continue;
+            };
+            let list = match graph {
+                Some(graph) => model.possible_in.entry(graph).or_default(),
+                None => &mut model.api_possible,
+            };
+            if !list.contains(&object) {
+                list.push(object);
+            }
+        }
+        let roots = ["Query", "Mutation", "Subscription"]
+            .into_iter()
+            .filter_map(|root| {
+                schema
+                    .types
+                    .get_key_value(root)
+                    .map(|(name, _)| name.as_str())
+            })
+            .collect();
+        Model {
+            graphs: schema.graphs.iter().map(|g| g.name.as_str()).collect(),
+            types,
+            roots,
+        }
+    }
+}
+
+/// One way the router can be at a place of a query: the subgraph that returned the object (as
+/// type `ty`, which is an interface when reached through an `@interfaceObject`), and what an
+/// `@provides` guarantees that subgraph knows about it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Way<'a> {
+    ty: &'a str,
+    graph: usize,
+    provided: Option<Rc<Vec<Selected>>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Field(&'a str),
+    Cast(&'a str),
+}
+
+struct Place<'a> {
+    ty: &'a str,
+    ways: Vec<Way<'a>>,
+    parent: Option<(usize, Step<'a>)>,
+}
+
+struct Walker<'m, 'a> {
+    model: &'m Model<'a>,
+    /// `Some(on)` when the supergraph has progressive overrides: whether their labels are on.
+    label_on: Option<bool>,
+    closures: RefCell<HashMap<Way<'a>, Rc<Vec<Way<'a>>>>>,
+    requires: RefCell<HashMap<(&'a str, &'a str, usize), bool>>,
+    in_progress: RefCell<HashSet<(&'a str, &'a str, usize)>>,
+}
+
+impl<'a> Walker<'_, 'a> {
+    fn ty(&self, name: &str) -> Option<&TypeModel<'a>> {
+        self.model.types.get(name)
+    }
+
+    fn walk(
+        &self,
+        subgraphs: &[Subgraph],
+        reported: &mut HashSet<String>,
+        errors: &mut Vec<CompositionError>,
+    ) {
+        let mut places: Vec<Place<'a>> = Vec::new();
+        let mut seen: HashSet<(&'a str, Vec<Way<'a>>)> = HashSet::new();
+        let mut queue = VecDeque::new();
+        for root in &self.model.roots {
+            let Some(model) = self.ty(root) else { continue };
+            if !model.visible {
+                continue;
+            }
+            let ways: Vec<Way<'a>> = model
+                .defined_in
+                .iter()
+                .map(|graph| Way {
+                    ty: root,
+                    graph: *graph,
+                    provided: None,
+                })
+                .collect();
+            seen.insert((root, ways.clone()));
+            places.push(Place {
+                ty: root,
+                ways,
+                parent: None,
+            });
+            queue.push_back(places.len() - 1);
+        }
+        while let Some(index) = queue.pop_front() {
+            let ty = places[index].ty;
+            let ways = places[index].ways.clone();
+            let Some(model) = self.ty(ty) else { continue };
+            let mut children: Vec<(&'a str, Vec<Way<'a>>, Step<'a>)> = Vec::new();
+            if matches!(model.kind, Kind::Object | Kind::Interface) {
+                for (field_name, field) in &model.fields {
+                    if !field.visible {
+                        continue;
+                    }
+                    let next: BTreeSet<Way<'a>> = ways
+                        .iter()
+                        .flat_map(|way| self.resolve(way, field_name, field.result))
+                        .collect();
+                    if next.is_empty() {
+                        let coordinate = format!("{ty}.{field_name}");
+                        if reported.insert(coordinate.clone()) {
+                            errors.push(self.error(&places, index, field_name, subgraphs));
+                        }
+                        continue;
+                    }
+                    let composite = self
+                        .ty(field.result)
+                        .is_some_and(|t| t.kind != Kind::Leaf && t.visible);
+                    if composite {
+                        children.push((
+                            field.result,
+                            next.into_iter().collect(),
+                            Step::Field(field_name),
+                        ));
+                    }
+                }
+            }
+            if matches!(model.kind, Kind::Interface | Kind::Union) {
+                for object in &model.api_possible {
+                    let next: BTreeSet<Way<'a>> =
+                        self.downcast(&ways, object).into_iter().collect();
+                    if !next.is_empty() {
+                        children.push((object, next.into_iter().collect(), Step::Cast(object)));
+                    }
+                }
+            }
+            for (child, ways, step) in children {
+                if seen.insert((child, ways.clone())) {
+                    places.push(Place {
+                        ty: child,
+                        ways,
+                        parent: Some((index, step)),
+                    });
+                    queue.push_back(places.len() - 1);
+                }
+            }
+        }
+    }
+
+    /// Whether the join resolves the field in the current label mode.
+    fn join_resolves(&self, join: &JoinModel) -> bool {
+        if join.external {
+            return false;
+        }
+        if join.labelled {
+            return match self.label_on {
+                Some(on) => on == join.overriding,
+                None => true,
+            };
+        }
+        !join.used_overridden
+    }
+
+    /// `Some(join)` when `graph` resolves the field itself (`Some(None)`: without join data).
+    fn resolving_join<'f>(
+        &self,
+        ty: &TypeModel<'a>,
+        field: &'f FieldModel<'a>,
+        graph: usize,
+    ) -> Option<Option<&'f JoinModel>> {
+        match &field.joins {
+            None => ty.defined_in.contains(&graph).then_some(None),
+            Some(joins) => joins
+                .iter()
+                .find(|j| j.graph == Some(graph) && self.join_resolves(j))
+                .map(Some),
+        }
+    }
+
+    /// Whether `graph` can give the value of `ty.field` for a key: it has the field (not
+    /// external), or the field is part of one of its keys for the type.
+    fn knows(&self, ty: &str, field: &str, graph: usize) -> bool {
+        let Some(model) = self.ty(ty) else {
+            return false;
+        };
+        let has_field = model.fields.get(field).is_some_and(|f| match &f.joins {
+            None => model.defined_in.contains(&graph),
+            Some(joins) => joins.iter().any(|j| j.graph == Some(graph) && !j.external),
+        });
+        has_field
+            || model.keys.iter().any(|key| {
+                key.graph == graph
+                    && key
+                        .fields
+                        .iter()
+                        .any(|s| matches!(s, Selected::Field { name, .. } if name == field))
+            })
+    }
+
+    /// The sub-selection `provided` guarantees for `ty.field`, if it guarantees the field.
+    fn provided_sub(
+        &self,
+        provided: &Option<Rc<Vec<Selected>>>,
+        ty: &str,
+        field: &str,
+    ) -> Option<Option<Rc<Vec<Selected>>>> {
+        let provided = provided.as_ref()?;
+        self.find_provided(provided, ty, field)
+    }
+
+    fn find_provided(
+        &self,
+        set: &[Selected],
+        ty: &str,
+        field: &str,
+    ) -> Option<Option<Rc<Vec<Selected>>>> {
+        for item in set {
+            match item {
+                Selected::Field { name, sub } if name == field => {
+                    return Some((!sub.is_empty()).then(|| Rc::new(sub.clone())));
+                }
+                Selected::Fragment { on, sub } => {
+                    let applies = on.as_deref().is_none_or(|on| {
+                        on == ty || self.ty(ty).is_some_and(|t| t.implements.contains(&on))
+                    });
+                    if applies && let Some(found) = self.find_provided(sub, ty, field) {
+                        return Some(found);
+                    }
+                }
+                Selected::Field { .. } => {}
+            }
+        }
+        None
+    }
+
+    /// Whether the subgraph of `way` can provide every field of key `fields` on type `ty`.
+    fn collectable(
+        &self,
+        fields: &[Selected],
+        ty: &str,
+        graph: usize,
+        provided: &Option<Rc<Vec<Selected>>>,
+    ) -> bool {
+        fields.iter().all(|item| match item {
+            Selected::Field { name, sub } => {
+                if name == "__typename" {
+                    return true;
+                }
+                let from_provides = self.provided_sub(provided, ty, name);
+                if !self.knows(ty, name, graph) && from_provides.is_none() {
+                    return false;
+                }
+                if sub.is_empty() {
+                    return true;
+                }
+                let Some(result) = self
+                    .ty(ty)
+                    .and_then(|t| t.fields.get(name.as_str()))
+                    .map(|f| f.result)
+                else {
+                    return false;
+                };
+                self.collectable(sub, result, graph, &from_provides.flatten())
+            }
+            Selected::Fragment { on, sub } => {
+                self.collectable(sub, on.as_deref().unwrap_or(ty), graph, provided)
+            }
+        })
+    }
+
+    /// `way` and every way reachable from it through entity fetches (`@key` jumps to other
+    /// subgraphs, and to `@interfaceObject`s of the interfaces of an object type).
+    fn closure(&self, way: &Way<'a>) -> Rc<Vec<Way<'a>>> {
+        if let Some(found) = self.closures.borrow().get(way) {
+            return found.clone();
+        }
+        let mut reached = vec![way.clone()];
+        let mut queue = VecDeque::from([way.clone()]);
+        while let Some(current) = queue.pop_front() {
+            let Some(model) = self.ty(current.ty) else {
+                continue;
+            };
+            let mut targets = Vec::new();
+            for key in &model.keys {
+                if key.resolvable
+                    && key.graph != current.graph
+                    && self.collectable(&key.fields, current.ty, current.graph, &current.provided)
+                {
+                    targets.push(Way {
+                        ty: current.ty,
+                        graph: key.graph,
+                        provided: None,
+                    });
+                }
+            }
+            if model.kind == Kind::Object {
+                for interface in &model.implements {
+                    let Some(interface_model) = self.ty(interface) else {
+                        continue;
+                    };
+                    for key in &interface_model.keys {
+                        if key.resolvable
+                            && key.graph != current.graph
+                            && interface_model.interface_object_in.contains(&key.graph)
+                            && self.collectable(
+                                &key.fields,
+                                current.ty,
+                                current.graph,
+                                &current.provided,
+                            )
+                        {
+                            targets.push(Way {
+                                ty: interface,
+                                graph: key.graph,
+                                provided: None,
+                            });
+                        }
+                    }
+                }
+            }
+            for target in targets {
+                if !reached.contains(&target) {
+                    reached.push(target.clone());
+                    queue.push_back(target);
+                }
+            }
+        }
+        let reached = Rc::new(reached);
+        self.closures
+            .borrow_mut()
+            .insert(way.clone(), reached.clone());
+        reached
+    }
+
+    /// The ways to be at the value of `field` (of type `result`) starting from `way`.
+    fn resolve(&self, way: &Way<'a>, field: &str, result: &'a str) -> Vec<Way<'a>> {
+        let mut found = BTreeSet::new();
+        for candidate in self.closure(way).iter() {
+            if let Some(provided) = self.direct(candidate, field) {
+                found.insert(Way {
+                    ty: result,
+                    graph: candidate.graph,
+                    provided,
+                });
+            }
+        }
+        if found.is_empty()
+            && let Some(model) = self.ty(way.ty)
+            && model.kind == Kind::Interface
+            && !model.interface_object_in.contains(&way.graph)
+        {
+            // Resolve the field on each implementation the subgraph may return instead.
+            let Some(objects) = model.possible_in.get(&way.graph) else {
+                return Vec::new();
+            };
+            for object in objects {
+                let object_way = Way {
+                    ty: object,
+                    graph: way.graph,
+                    provided: way.provided.clone(),
+                };
+                let resolved = self.resolve(&object_way, field, result);
+                if resolved.is_empty() {
+                    return Vec::new();
+                }
+                found.extend(resolved);
+            }
+        }
+        found.into_iter().collect()
+    }
+
+    /// `Some(provided)` when the subgraph of `way` resolves `field` itself, with what an
+    /// `@provides` guarantees about the value.
+    fn direct(&self, way: &Way<'a>, field: &str) -> Option<Option<Rc<Vec<Selected>>>> {
+        let model = self.ty(way.ty)?;
+        let (field_name, field_model) = model.fields.get_key_value(field)?;
+        if let Some(sub) = self.provided_sub(&way.provided, way.ty, field) {
+            return Some(sub);
+        }
+        let join = self.resolving_join(model, field_model, way.graph)?;
+        if let Some(join) = join
+            && let Some(requires) = &join.requires
+            && !self.requires_satisfied(way.ty, field_name, way.graph, requires)
+        {
+            return None;
+        }
+        Some(join.and_then(|j| j.provides.clone()))
+    }
+
+    /// Whether the fields `@requires` asks for can be fetched for `ty` from `graph`.
+    fn requires_satisfied(
+        &self,
+        ty: &'a str,
+        field: &'a str,
+        graph: usize,
+        requires: &[Selected],
+    ) -> bool {
+        let key = (ty, field, graph);
+        if let Some(known) = self.requires.borrow().get(&key) {
+            return *known;
+        }
+        if !self.in_progress.borrow_mut().insert(key) {
+            // A requirement that needs itself cannot be met.
+            return false;
+        }
+        let start = [Way {
+            ty,
+            graph,
+            provided: None,
+        }];
+        let satisfied = self.selection_satisfied(&start, ty, requires);
+        self.in_progress.borrow_mut().remove(&key);
+        self.requires.borrow_mut().insert(key, satisfied);
+        satisfied
+    }
+
+    fn selection_satisfied(&self, ways: &[Way<'a>], ty: &'a str, set: &[Selected]) -> bool {
+        for item in set {
+            match item {
+                Selected::Field { name, sub } => {
+                    if name == "__typename" {
+                        continue;
+                    }
+                    let Some(field) = self.ty(ty).and_then(|t| t.fields.get(name.as_str())) else {
+                        return false;
+                    };
+                    let next: BTreeSet<Way<'a>> = ways
+                        .iter()
+                        .flat_map(|way| self.resolve(way, name, field.result))
+                        .collect();
+                    if next.is_empty() {
+                        return false;
+                    }
+                    if !sub.is_empty() {
+                        let next: Vec<Way<'a>> = next.into_iter().collect();
+                        if !self.selection_satisfied(&next, field.result, sub) {
+                            return false;
+                        }
+                    }
+                }
+                Selected::Fragment { on, sub } => {
+                    let target = match on {
+                        Some(on) => match self.model.types.get_key_value(on.as_str()) {
+                            Some((name, _)) => *name,
+                            None => return false,
+                        },
+                        None => ty,
+                    };
+                    let next = if target == ty {
+                        ways.to_vec()
+                    } else {
+                        self.downcast(ways, target)
+                    };
+                    if !next.is_empty() && !self.selection_satisfied(&next, target, sub) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The ways to be at an object of type `object` from ways at an abstract type: a subgraph
+    /// that may return `object` there, or, from an `@interfaceObject` (which cannot tell the
+    /// concrete type), a subgraph defining the interface reached through its keys.
+    fn downcast(&self, ways: &[Way<'a>], object: &'a str) -> Vec<Way<'a>> {
+        let mut found = Vec::new();
+        for way in ways {
+            if way.ty == object {
+                found.push(way.clone());
+                continue;
+            }
+            let Some(model) = self.ty(way.ty) else {
+                continue;
+            };
+            let possible_in = |graph: usize| {
+                model
+                    .possible_in
+                    .get(&graph)
+                    .is_some_and(|objects| objects.contains(&object))
+            };
+            if model.interface_object_in.contains(&way.graph) {
+                for candidate in self.closure(way).iter() {
+                    if candidate.ty == way.ty
+                        && !model.interface_object_in.contains(&candidate.graph)
+                        && possible_in(candidate.graph)
+                    {
+                        found.push(Way {
+                            ty: object,
+                            graph: candidate.graph,
+                            provided: None,
+                        });
+                    }
+                }
+            } else if possible_in(way.graph) {
+                found.push(Way {
+                    ty: object,
+                    graph: way.graph,
+                    provided: way.provided.clone(),
+                });
+            }
+        }
+        found
+    }
+
+    fn error(
+        &self,
+        places: &[Place<'a>],
+        index: usize,
+        field: &str,
+        subgraphs: &[Subgraph],
+    ) -> CompositionError {
+        let place = &places[index];
+        let coordinate = format!("{}.{field}", place.ty);
+        let mut steps = Vec::new();
+        let mut current = index;
+        while let Some((parent, step)) = places[current].parent {
+            steps.push(step);
+            current = parent;
+        }
+        steps.reverse();
+        let root = places[current].ty;
+        let mut query = String::from(match root {
+            "Mutation" => "mutation {\n",
+            "Subscription" => "subscription {\n",
+            _ => "{\n",
+        });
+        for (depth, step) in steps.iter().enumerate() {
+            let indent = "  ".repeat(depth + 1);
+            match step {
+                Step::Field(name) => {
+                    let _ = writeln!(query, "{indent}{name} {{");
+                }
+                Step::Cast(object) => {
+                    let _ = writeln!(query, "{indent}... on {object} {{");
+                }
+            }
+        }
+        let _ = writeln!(query, "{}{field}", "  ".repeat(steps.len() + 1));
+        for depth in (0..=steps.len()).rev() {
+            let _ = writeln!(query, "{}}}", "  ".repeat(depth));
+        }
+
+        let mut graphs: Vec<usize> = place.ways.iter().map(|w| w.graph).collect();
+        graphs.sort_by_key(|graph| self.model.graphs[*graph]);
+        graphs.dedup();
+        let mut reasons = String::new();
+        for graph in graphs {
+            let _ = writeln!(reasons, "- from subgraph \"{}\":", self.model.graphs[graph]);
+            for reason in self.reasons(place, graph, field, &coordinate) {
+                let _ = writeln!(reasons, "  - {reason}");
+            }
+        }
+        let mode = match self.label_on {
+            Some(true) => " (with the progressive @override labels enabled)",
+            Some(false) => " (with the progressive @override labels disabled)",
+            None => "",
+        };
+        let message = format!(
+            "The following supergraph API query:\n{query}cannot be satisfied by the subgraphs{mode} because:\n{}",
+            reasons.trim_end()
+        );
+        let mut locations = locate(subgraphs, place.ty, Some(field));
+        if locations.is_empty() {
+            locations = locate(subgraphs, place.ty, None);
+        }
+        CompositionError::new(ErrorCode::SatisfiabilityError, message)
+            .element(coordinate)
+            .at_all(locations)
+    }
+
+    /// Why the router, having `place.ty` from `graph`, cannot get `field`.
+    fn reasons(
+        &self,
+        place: &Place<'a>,
+        graph: usize,
+        field: &str,
+        coordinate: &str,
+    ) -> Vec<String> {
+        let name = |graph: usize| self.model.graphs[graph];
+        let Some(model) = self.ty(place.ty) else {
+            return Vec::new();
+        };
+        let Some(field_model) = model.fields.get(field) else {
+            return Vec::new();
+        };
+        let mut reasons = Vec::new();
+        let own_join = field_model
+            .joins
+            .as_ref()
+            .and_then(|joins| joins.iter().find(|j| j.graph == Some(graph)));
+        if own_join.is_some_and(|j| j.external) {
+            reasons.push(format!(
+                "field \"{coordinate}\" is @external in subgraph \"{}\" and nothing on the path @provides it.",
+                name(graph)
+            ));
+        } else if let Some(join) = self.resolving_join(model, field_model, graph) {
+            if join.is_some_and(|j| j.requires.is_some()) {
+                reasons.push(format!(
+                    "cannot satisfy the @requires of field \"{coordinate}\" in subgraph \"{}\".",
+                    name(graph)
+                ));
+            } else {
+                reasons.push(format!("cannot find field \"{coordinate}\"."));
+            }
+        } else if own_join.is_some() {
+            reasons.push(format!(
+                "field \"{coordinate}\" is overridden in subgraph \"{}\".",
+                name(graph)
+            ));
+        } else {
+            reasons.push(format!("cannot find field \"{coordinate}\"."));
+        }
+        let ways: Vec<&Way<'a>> = place.ways.iter().filter(|w| w.graph == graph).collect();
+        let mut others: Vec<usize> = (0..self.model.graphs.len())
+            .filter(|other| *other != graph)
+            .filter(|other| self.resolving_join(model, field_model, *other).is_some())
+            .collect();
+        others.sort_by_key(|other| name(*other));
+        for other in others {
+            let keys: Vec<&KeyModel> = model.keys.iter().filter(|k| k.graph == other).collect();
+            let reachable = ways
+                .iter()
+                .any(|way| self.closure(way).iter().any(|w| w.graph == other));
+            let reason = if keys.is_empty() {
+                format!(
+                    "cannot move to subgraph \"{}\", which has field \"{coordinate}\", because type \"{}\" has no @key defined in subgraph \"{}\".",
+                    name(other),
+                    place.ty,
+                    name(other)
+                )
+            } else if keys.iter().all(|k| !k.resolvable) {
+                format!(
+                    "cannot move to subgraph \"{}\", which has field \"{coordinate}\", because its @key on type \"{}\" is not resolvable (resolvable: false).",
+                    name(other),
+                    place.ty
+                )
+            } else if reachable {
+                format!(
+                    "cannot satisfy the @requires of field \"{coordinate}\" in subgraph \"{}\".",
+                    name(other)
+                )
+            } else {
+                let listed: Vec<String> = keys
+                    .iter()
+                    .filter(|k| k.resolvable)
+                    .map(|k| format!("@key(fields: \"{}\")", k.text))
+                    .collect();
+                format!(
+                    "cannot move to subgraph \"{}\", which has field \"{coordinate}\", because none of its keys on type \"{}\" ({}) can be collected from subgraph \"{}\".",
+                    name(other),
+                    place.ty,
+                    listed.join(", "),
+                    name(graph)
+                )
+            };
+            reasons.push(reason);
+        }
+        reasons
+    }
+}
+
+/// Where subgraphs define a type (no field) or a field of it.
+fn locate(subgraphs: &[Subgraph], type_name: &str, field: Option<&str>) -> Vec<ErrorLocation> {
+    subgraphs
+        .iter()
+        .filter_map(|subgraph| {
+            let ty = subgraph.types.get(type_name)?;
+            let position = match field {
+                None => ty.position,
+                Some(field) => match &ty.body {
+                    TypeBody::Object(c) | TypeBody::Interface(c) => c.fields.get(field)?.position,
+                    _ => return None,
+                },
+            };
+            Some(subgraph.location(position))
+        })
+        .collect()
+}
