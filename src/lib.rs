@@ -1,12 +1,16 @@
 //! The whole platform in one process, for development and end-to-end tests: every subgraph on its own
 //! port over its own database, and the router in front of them, started in dependency order, checked
-//! ready over HTTP, and stopped together.
+//! ready over HTTP, and stopped together. The subgraphs' background work (outbox relays, event consumers,
+//! the reservation expiry sweep) runs beside them, all on one shared in-process event bus.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
+use shopgraph_events::transport::{self, SharedTransport, TransportError};
+use shopgraph_events::{BackgroundTasks, InProcessBus, Shutdown};
 use shopgraph_kit::{Config, StartError};
 use shopgraph_router::RouterConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,7 +21,8 @@ use tokio::task::JoinHandle;
 /// The supergraph the stack serves: the committed composition of the subgraphs.
 pub const SUPERGRAPH: &str = include_str!("../schema/supergraph.graphql");
 
-/// The subgraphs of the stack, in start order, with their default ports.
+/// The subgraphs of the stack, in start order, with their default ports. (orders, 4004, and
+/// notifications, 4005, join here once `build_subgraph` and `spawn_background` know them.)
 pub const SUBGRAPHS: [(&str, u16); 3] = [
     (shopgraph_users::SERVICE, shopgraph_users::DEFAULT_PORT),
     (
@@ -39,6 +44,13 @@ pub enum StackError {
         service: String,
         source: sea_orm::DbErr,
     },
+    #[error("{service}: cannot connect to the event transport: {source}")]
+    Events {
+        service: String,
+        source: TransportError,
+    },
+    #[error("{0} is not a subgraph of the stack")]
+    UnknownService(String),
     #[error("router: {0}")]
     Router(#[from] shopgraph_router::RouterError),
     #[error("{service} did not become ready at {url}")]
@@ -144,6 +156,10 @@ pub struct Stack {
     pub subgraph_urls: Vec<(String, String)>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<(String, JoinHandle<Result<(), StartError>>)>,
+    /// The event bus every subgraph publishes to and consumes from.
+    events: InProcessBus,
+    /// The subgraphs' background tasks (relays, consumers, sweeps).
+    background: BackgroundTasks,
 }
 
 impl Stack {
@@ -177,12 +193,24 @@ impl Stack {
         message
     }
 
-    /// Stops every server and waits for in-flight requests to finish.
+    /// The in-process event bus the subgraphs share (every event published by a relay lands here).
+    pub fn event_bus(&self) -> &InProcessBus {
+        &self.events
+    }
+
+    /// The names of the subgraphs' background tasks, in start order.
+    pub fn background_tasks(&self) -> Vec<&str> {
+        self.background.names()
+    }
+
+    /// Stops every server and background task, and waits for in-flight requests and the tasks' current
+    /// steps to finish.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for (_, task) in self.tasks {
             let _ = task.await;
         }
+        self.background.join().await;
     }
 }
 
@@ -223,11 +251,14 @@ fn service_config(options: &StackOptions, service: &str, port: u16) -> Config {
 /// Starts the subgraphs and the router, and returns once all of them answer `/ready`.
 pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
     let (shutdown, shutdown_rx) = watch::channel(false);
+    let events = InProcessBus::new();
     let mut stack = Stack {
         router_url: String::new(),
         subgraph_urls: Vec::new(),
         shutdown,
         tasks: Vec::new(),
+        events: events.clone(),
+        background: BackgroundTasks::new(),
     };
     let mut router_config = RouterConfig {
         listen: SocketAddr::new(options.host, port(&options, 0)),
@@ -245,7 +276,17 @@ pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
             source,
         };
         let (db, mut app) = build_subgraph(service, &config, options.demo_data).await?;
-        drop(db);
+        let shared: SharedTransport = Arc::new(events.clone());
+        let transport = transport::from_config(&config, Some(shared))
+            .await
+            .map_err(|source| StackError::Events {
+                service: service.to_owned(),
+                source,
+            })?;
+        let background = Shutdown::from_receiver(shutdown_rx.clone());
+        stack.background.extend(spawn_background(
+            service, db, &config, transport, background,
+        )?);
         if let Some(recorder) = &options.recorder {
             app = recorder.layer(service, app);
         }
@@ -331,13 +372,39 @@ async fn build_subgraph(
             let app = shopgraph_products::router(db.clone(), config);
             (db, app)
         }
-        _ => {
+        shopgraph_carts::SERVICE => {
             let db = shopgraph_carts::connect(config)
                 .await
                 .map_err(start_error)?;
             let app = shopgraph_carts::router(db.clone(), config);
             (db, app)
         }
+        // orders and notifications: connect, seed and route here, as above.
+        other => return Err(StackError::UnknownService(other.to_owned())),
+    })
+}
+
+/// Starts `service`'s background work over `db` (already migrated) on `transport` until `shutdown`.
+fn spawn_background(
+    service: &str,
+    db: DatabaseConnection,
+    config: &Config,
+    transport: Option<SharedTransport>,
+    shutdown: Shutdown,
+) -> Result<BackgroundTasks, StackError> {
+    Ok(match service {
+        shopgraph_users::SERVICE => {
+            shopgraph_users::spawn_background(db, config, transport, shutdown)
+        }
+        shopgraph_products::SERVICE => {
+            shopgraph_products::spawn_background(db, config, transport, shutdown)
+        }
+        shopgraph_carts::SERVICE => {
+            shopgraph_carts::spawn_background(db, config, transport, shutdown)
+        }
+        // orders and notifications: `shopgraph_orders::spawn_background(db, config, transport,
+        // shutdown)` and the same for notifications, once they are in `SUBGRAPHS`.
+        other => return Err(StackError::UnknownService(other.to_owned())),
     })
 }
 

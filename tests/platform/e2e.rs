@@ -3,8 +3,11 @@
 //! customer registers, signs in, lists products, fills a cart, and reads it back with one federated
 //! query; the test checks every value and what each subgraph was asked.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use shopgraph::{RecordedRequest, RequestRecorder, Stack, StackOptions};
+use shopgraph_events::{Transport, UserRegistered};
 use shopgraph_kit::test_database::TestDatabase;
 
 struct Client {
@@ -78,6 +81,7 @@ async fn shop_flow(databases: Vec<(String, String)>) {
     let user = &registered["register"]["user"];
     assert_eq!(user["email"], "ada.lovelace@example.com");
     assert_eq!(user["name"], "Ada Lovelace");
+    assert_registration_is_published(&stack, "ada.lovelace@example.com").await;
     assert_eq!(user["role"], "CUSTOMER");
     let user_id = user["id"].as_str().expect("id").to_owned();
 
@@ -207,6 +211,47 @@ async fn shop_flow(databases: Vec<(String, String)>) {
     assert_eq!(anonymous, json!({ "me": null }));
 
     stack.stop().await;
+}
+
+/// The subgraphs' background work runs on the stack's shared event bus: the users relay publishes the
+/// registration of `email` there.
+async fn assert_registration_is_published(stack: &Stack, email: &str) {
+    assert_eq!(
+        stack.background_tasks(),
+        [
+            "users relay",
+            "products relay",
+            "products consumer",
+            "products reservation expiry",
+            "carts consumer",
+        ]
+    );
+    let mut observer = stack
+        .event_bus()
+        .subscribe("e2e-observer", "observer")
+        .await
+        .expect("subscribe");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "UserRegistered for {email} never reached the event bus"
+        );
+        let Some(delivery) = observer
+            .next(Duration::from_millis(200))
+            .await
+            .expect("read the bus")
+        else {
+            continue;
+        };
+        let envelope = delivery.envelope().expect("well-formed event");
+        if let Ok(registered) = envelope.decode_as::<UserRegistered>()
+            && registered.email == email
+        {
+            assert_eq!(envelope.producer, "users");
+            return;
+        }
+    }
 }
 
 #[tokio::test]

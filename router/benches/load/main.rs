@@ -197,8 +197,15 @@ fn start_router(config: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_router"))
         .arg("--config")
         .arg(config)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_ROUTER_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
+        .stdout(if std::env::var_os("BENCH_ROUTER_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start the router")

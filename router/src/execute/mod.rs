@@ -4,6 +4,7 @@
 //! once, and merges every result into all objects it stands for. A failed fetch leaves its fields
 //! unset and records an error; the rest of the plan goes on.
 
+pub mod fast_hash;
 pub mod representations;
 pub mod subgraph_client;
 pub mod tree;
@@ -106,7 +107,16 @@ pub async fn execute(
         };
         let fetch = &plan.fetches[id];
         match response {
-            Ok(body) => merge_response(fetch, &prepared, body, &mut result),
+            Ok(body) => {
+                tracing::trace!(
+                    service = %fetch.service,
+                    fetch = id,
+                    request_bytes = prepared.body.len(),
+                    response_bytes = body.len(),
+                    "subgraph fetch"
+                );
+                merge_response(fetch, &prepared, body, &mut result)
+            }
             Err(error) => {
                 result.failed_paths.extend(fetch.filled_paths());
                 result.errors.push(
@@ -236,7 +246,7 @@ fn merge_response(
         (None, Some(Value::Object(data))) => result.tree.merge_objects(Tree::ROOT, data),
         (None, Some(Value::Null)) | (_, None) => {}
         (Some(_), Some(Value::Object(data))) => {
-            let entities = result.tree.get(data, "_entities").cloned();
+            let entities = result.tree.take(data, "_entities");
             match entities {
                 Some(Value::List(items)) => {
                     if items.len() != prepared.targets.len() {

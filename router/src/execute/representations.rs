@@ -2,7 +2,7 @@
 //! each one's `__typename`, keys and required fields as JSON, and keep one copy of each distinct
 //! representation together with every object it stands for.
 
-use std::collections::HashMap;
+use super::fast_hash::FastHashMap;
 
 use crate::graphql_error::PathSegment;
 use crate::plan::{EntityFetch, InputSelection, PathStep};
@@ -24,7 +24,7 @@ pub fn collect(tree: &Tree, entity: &EntityFetch) -> Collected {
     }
     let mut representations: Vec<Vec<u8>> = Vec::new();
     let mut targets: Vec<Vec<ObjectId>> = Vec::new();
-    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut index: FastHashMap<Vec<u8>, usize> = FastHashMap::default();
     for object in objects {
         let Some(typename) = tree.typename(object) else {
             continue;
@@ -175,7 +175,7 @@ fn write_value(
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+        Value::Number(n) => crate::respond::json::write_number(out, n),
         Value::Text(text) => write_text(out, tree, text),
         Value::List(items) => {
             out.push(b'[');

@@ -2,7 +2,6 @@
 //! that are forwarded, classification of failures into error codes, and sharing of identical query
 //! requests that are in flight at the same time (one subgraph request, every waiter gets the answer).
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use super::fast_hash::FastHashMap;
 use crate::graphql_error::codes;
 
 /// Largest subgraph response body the router accepts.
@@ -78,7 +78,7 @@ type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
 #[derive(Clone)]
 pub struct SubgraphClient {
     client: Client<HttpConnector, Full<Bytes>>,
-    inflight: Arc<Mutex<HashMap<InflightKey, SharedFetch>>>,
+    inflight: Arc<Mutex<FastHashMap<InflightKey, SharedFetch>>>,
 }
 
 impl Default for SubgraphClient {
@@ -98,7 +98,7 @@ impl SubgraphClient {
             .build(connector);
         SubgraphClient {
             client,
-            inflight: Arc::new(Mutex::new(HashMap::new())),
+            inflight: Arc::new(Mutex::new(FastHashMap::default())),
         }
     }
 

@@ -48,6 +48,8 @@ pub enum FieldKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     pub response_key: Name,
+    /// `"response_key":` as JSON, for the response writer.
+    pub json_key: Arc<str>,
     pub name: Name,
     pub kind: FieldKind,
     pub arguments: Vec<Node<ast::Argument>>,
@@ -223,6 +225,7 @@ impl Normalizer<'_> {
             None
         };
         Field {
+            json_key: crate::respond::json::json_key(&response_key).into(),
             response_key,
             name: first.name.clone(),
             kind,

@@ -1592,6 +1592,7 @@ fn internal_field_set(
         .map(|(name, (arguments, subs))| {
             if name == "__typename" {
                 return Field {
+                    json_key: crate::respond::json::json_key(&name).into(),
                     response_key: name.clone(),
                     name,
                     kind: FieldKind::Typename,
@@ -1642,6 +1643,7 @@ fn internal_field_set(
                 }
             };
             Field {
+                json_key: crate::respond::json::json_key(&name).into(),
                 response_key: name.clone(),
                 name,
                 kind: FieldKind::Regular,

@@ -52,6 +52,25 @@ pub fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Writes a number without going through `fmt`.
+pub fn write_number(out: &mut Vec<u8>, number: &serde_json::Number) {
+    if let Some(i) = number.as_i64() {
+        out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes());
+    } else if let Some(u) = number.as_u64() {
+        out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes());
+    } else if let Some(f) = number.as_f64() {
+        out.extend_from_slice(ryu::Buffer::new().format_finite(f).as_bytes());
+    }
+}
+
+/// `"key":` for a response key, computed once per plan.
+pub fn json_key(key: &str) -> String {
+    let mut out = Vec::with_capacity(key.len() + 3);
+    write_string(&mut out, key);
+    out.push(b':');
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Writes a tree text as a JSON string: raw texts came unescaped from a JSON body and need no escaping.
 pub fn write_text(out: &mut Vec<u8>, tree: &Tree, text: &Text) {
     match text {

@@ -78,12 +78,12 @@ pub fn write_errors(errors: &[GraphqlError]) -> Vec<u8> {
 impl Writer<'_> {
     fn write_object(&mut self, id: ObjectId, set: &FieldSet) -> Result<(), NullBubble> {
         self.out.push(b'{');
+        let mut hint = 0;
         for (i, field) in set.fields.iter().enumerate() {
             if i > 0 {
                 self.out.push(b',');
             }
-            write_string(&mut self.out, &field.response_key);
-            self.out.push(b':');
+            self.out.extend_from_slice(field.json_key.as_bytes());
             match field.kind {
                 FieldKind::Typename => {
                     // Each field set belongs to one concrete type: that is the object's type.
@@ -105,7 +105,7 @@ impl Writer<'_> {
                 FieldKind::Regular => {
                     self.path
                         .push(PathSegment::Key(field.response_key.to_string()));
-                    let value = self.tree.get(id, &field.response_key);
+                    let value = self.tree.get_hinted(id, &field.response_key, &mut hint);
                     let result = self.write_value(
                         value,
                         &field.ty,
@@ -270,7 +270,7 @@ impl Writer<'_> {
             Value::Bool(b) => self
                 .out
                 .extend_from_slice(if *b { b"true" } else { b"false" }),
-            Value::Number(n) => self.out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Number(n) => json::write_number(&mut self.out, n),
             Value::Text(text) => write_text(&mut self.out, self.tree, text),
             Value::List(items) => {
                 self.out.push(b'[');

@@ -1,6 +1,8 @@
 //! The carts subgraph: each signed-in user's shopping cart (`User.cart`, the `Cart` entity with a subtotal
-//! priced through `@requires`, and the cart mutations), over its own database.
+//! priced through `@requires`, and the cart mutations), over its own database. In the checkout saga it
+//! consumes `OrderConfirmed` and takes the ordered quantities out of the buyer's cart ([`checkout`]).
 
+pub mod checkout;
 pub mod entity;
 pub mod graphql;
 pub mod migration;
@@ -9,11 +11,13 @@ pub mod subtotal;
 
 use axum::Router;
 use sea_orm::DatabaseConnection;
+use shopgraph_events::transport::SharedTransport;
+use shopgraph_events::{BackgroundTasks, Consumer, Shutdown};
 use shopgraph_kit::{Config, JwtKeys, StartError, db, server};
 
 pub use graphql::{CartsSchema, build_schema};
 
-/// The service's name: configuration, default database file, logs.
+/// The service's name: configuration, default database file, logs, consumer group.
 pub const SERVICE: &str = "carts";
 /// Where the service listens unless configured otherwise.
 pub const DEFAULT_PORT: u16 = 4003;
@@ -28,7 +32,28 @@ pub fn router(db: DatabaseConnection, config: &Config) -> Router {
     server::graphql_router(build_schema(db.clone()), JwtKeys::new(&config.jwt), db)
 }
 
-/// Connects, migrates and builds the routes: everything `main` needs before serving.
+/// Starts the service's background work over `db` (already migrated) until `shutdown`: with a transport,
+/// the consumer (group `carts`) that removes confirmed orders' items from carts. Carts emits no events,
+/// so there is no relay; without a transport nothing runs.
+pub fn spawn_background(
+    db: DatabaseConnection,
+    config: &Config,
+    transport: Option<SharedTransport>,
+    shutdown: Shutdown,
+) -> BackgroundTasks {
+    let mut tasks = BackgroundTasks::new();
+    if let Some(transport) = transport {
+        let consumer = Consumer::new(db, transport, SERVICE, checkout::CheckoutHandler);
+        tasks.spawn(
+            format!("{} consumer", config.service),
+            consumer.run(shutdown),
+        );
+    }
+    tasks
+}
+
+/// Connects, migrates and builds the routes: everything `main` needs before serving (without background
+/// tasks).
 pub async fn app(config: &Config) -> Result<Router, StartError> {
     Ok(router(connect(config).await?, config))
 }

@@ -1,13 +1,14 @@
 //! Cart persistence: loading carts with their lines (batched by user or by cart id), creating a user's cart
-//! lazily and race-free, and the atomic line changes behind the mutations.
+//! lazily and race-free, the atomic line changes behind the mutations, and taking a confirmed order's
+//! quantities out of the cart.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -299,6 +300,53 @@ pub async fn clear(db: &DatabaseConnection, cart_id: Uuid) -> Result<u64, StoreE
     }
     txn.commit().await?;
     Ok(removed)
+}
+
+/// Takes the `ordered` quantities (product id, quantity ordered; quantities positive) out of the cart of
+/// `user_id`, through `conn` (the caller's transaction): a line holding no more than the ordered quantity
+/// is removed, a larger one keeps the difference, so units added after the order was placed stay.
+/// Products not in the cart, and a user without a cart, are passed over. Returns how many lines changed.
+pub async fn remove_ordered(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    ordered: &[(Uuid, i32)],
+) -> Result<u64, DbErr> {
+    let Some(cart) = cart::Entity::find()
+        .filter(cart::Column::UserId.eq(user_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(0);
+    };
+    let mut changed = 0;
+    for (product_id, quantity) in ordered {
+        let line = || {
+            Condition::all()
+                .add(cart_item::Column::CartId.eq(cart.id))
+                .add(cart_item::Column::ProductId.eq(*product_id))
+        };
+        let removed = cart_item::Entity::delete_many()
+            .filter(line())
+            .filter(cart_item::Column::Quantity.lte(*quantity))
+            .exec(conn)
+            .await?
+            .rows_affected;
+        let reduced = cart_item::Entity::update_many()
+            .col_expr(
+                cart_item::Column::Quantity,
+                Expr::col(cart_item::Column::Quantity).sub(*quantity),
+            )
+            .filter(line())
+            .filter(cart_item::Column::Quantity.gt(*quantity))
+            .exec(conn)
+            .await?
+            .rows_affected;
+        changed += removed + reduced;
+    }
+    if changed > 0 {
+        touch(conn, cart.id, now()).await?;
+    }
+    Ok(changed)
 }
 
 /// A statement that could not be built (a column/value count mismatch: a bug here, not bad input).

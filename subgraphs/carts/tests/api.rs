@@ -1,12 +1,18 @@
 //! End-to-end tests of the carts subgraph: the real app on a free port over a fresh database (SQLite, or
-//! PostgreSQL when `TEST_DATABASE_URL` is set), driven over HTTP.
+//! PostgreSQL when `TEST_DATABASE_URL` is set), driven over HTTP, with its background work (the
+//! order-event consumer) on an in-process event bus the tests publish to.
+
+#[path = "api/checkout.rs"]
+mod checkout;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use shopgraph_carts::{SERVICE, connect, router};
+use shopgraph_events::{InProcessBus, SharedTransport, Shutdown, ShutdownTrigger};
 use shopgraph_kit::test_database::TestDatabase;
 use shopgraph_kit::{Config, JwtKeys, Role, server};
 use tokio::sync::oneshot;
@@ -18,7 +24,13 @@ struct TestApp {
     client: reqwest::Client,
     /// SQL statements executed since the last `reset_queries`.
     queries: Arc<AtomicUsize>,
+    /// The service's database.
+    db: DatabaseConnection,
+    /// The event bus the service's consumer reads.
+    transport: SharedTransport,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Stops the background work when dropped.
+    _background: ShutdownTrigger,
     _db: TestDatabase,
 }
 
@@ -34,7 +46,17 @@ impl TestApp {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::SeqCst);
         });
-        let app = router(db, &config);
+        let transport: SharedTransport = Arc::new(InProcessBus::new());
+        let (background, stop_background) = Shutdown::channel();
+        // Over a connection pool of its own, so the statement count is the requests' alone. The tasks
+        // end when `background` is dropped with the app; nobody needs to wait for them.
+        drop(shopgraph_carts::spawn_background(
+            connect(&config).await.unwrap(),
+            &config,
+            Some(Arc::clone(&transport)),
+            stop_background,
+        ));
+        let app = router(db.clone(), &config);
         let listener = server::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
             .await
             .unwrap();
@@ -48,7 +70,10 @@ impl TestApp {
             keys: JwtKeys::new(&config.jwt),
             client: reqwest::Client::new(),
             queries,
+            db,
+            transport,
             shutdown: Some(shutdown),
+            _background: background,
             _db: database,
         }
     }

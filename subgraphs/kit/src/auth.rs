@@ -166,6 +166,12 @@ impl Viewer {
     }
 }
 
+/// The request's raw `Authorization` header value, put into the GraphQL request data next to the
+/// `Viewer` when the header is present, for a subgraph that calls another service on the caller's behalf
+/// (orders asks carts for the caller's cart with it). Absent when the request had no such header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerAuthorization(pub String);
+
 static ANONYMOUS: Viewer = Viewer::Anonymous;
 
 /// Access to the request's `Viewer` from a resolver.

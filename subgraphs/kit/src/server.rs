@@ -1,6 +1,7 @@
 //! The HTTP face of a subgraph: `POST /graphql` executes (with the caller's `Viewer` from the bearer
-//! token), `GET /graphql` serves GraphiQL, `/health` says the process is alive and `/ready` that its
-//! database answers. `serve` runs a router until Ctrl-C or SIGTERM.
+//! token, and the raw `Authorization` header as `CallerAuthorization`), `GET /graphql` serves GraphiQL,
+//! `/health` says the process is alive and `/ready` that its database answers. `serve` runs a router
+//! until Ctrl-C or SIGTERM.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,13 +11,14 @@ use async_graphql::{ObjectType, Schema, SubscriptionType};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
+use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::auth::{JwtKeys, Viewer};
+use crate::auth::{CallerAuthorization, JwtKeys, Viewer};
 use crate::error::StartError;
 
 struct GraphqlState<Q, M, S> {
@@ -65,11 +67,14 @@ where
     S: SubscriptionType + 'static,
 {
     let viewer = Viewer::from_headers(&headers, &state.keys);
-    state
-        .schema
-        .execute(request.into_inner().data(viewer))
-        .await
-        .into()
+    let mut request = request.into_inner().data(viewer);
+    if let Some(value) = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+    {
+        request = request.data(CallerAuthorization(value.to_owned()));
+    }
+    state.schema.execute(request).await.into()
 }
 
 async fn graphiql() -> impl IntoResponse {

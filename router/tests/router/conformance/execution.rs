@@ -330,6 +330,40 @@ async fn one_request_per_subgraph_per_step_across_paths() {
 }
 
 #[tokio::test]
+#[ignore = "router: errors of a fetch merged across paths are re-pathed to paths that did not ask for the field"]
+async fn a_fetch_serving_several_paths_answers_each_only_what_it_asked() {
+    let inventory = inventory().resolver("Product", "warehouse", |product, _| {
+        if product["upc"] == "1" {
+            return Err("warehouse of 1 unknown".to_owned());
+        }
+        Ok(product["warehouse"].clone())
+    });
+    let g = gateway_with("inventory", inventory).await;
+    let response = g
+        .query(
+            r#"{ topProducts { inStock } maybeProduct(upc: "1") { warehouse } other: maybeProduct(upc: "3") { upc warehouse inStock } }"#,
+            json!({}),
+        )
+        .await;
+    // Product 1 is at topProducts 0 and 2 too, where nobody asked for its warehouse: the
+    // warehouse error belongs to maybeProduct only.
+    assert_json(
+        &response,
+        r#"{"data":{
+            "topProducts":[{"inStock":true},{"inStock":false},{"inStock":true},{"inStock":true}],
+            "maybeProduct":{"warehouse":null},
+            "other":{"upc":"3","warehouse":"C","inStock":true}
+        },"errors":[
+            {"message":"warehouse of 1 unknown","path":["maybeProduct","warehouse"],"extensions":{"code":"MOCK_ERROR","serviceName":"inventory"}}
+        ]}"#,
+    );
+    assert_eq!(
+        g.request_counts(),
+        counts(&[("catalog", 1), ("inventory", 1)])
+    );
+}
+
+#[tokio::test]
 async fn the_response_has_exactly_the_requested_fields_in_request_order() {
     let g = gateway().await;
     let response = g

@@ -76,6 +76,7 @@ extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@
 
 type Query {
   legacyProducts: [Product!]!
+  legacyProduct(id: ID!): Product
   topVendor: Vendor
 }
 
@@ -204,6 +205,14 @@ fn legacy() -> Dataset {
             vec![code("p1", "L-1"), code("p2", "L-2"), code("p3", "L-3")],
         )
         .root("topVendor", json!({ "__typename": "Vendor", "id": "v2" }))
+        .resolver("Query", "legacyProduct", move |_, args| {
+            // p9 exists only in legacy.
+            let known = [code("p1", "L-1"), code("p9", "L-9")];
+            Ok(known
+                .into_iter()
+                .find(|p| p["id"] == args["id"])
+                .unwrap_or(Value::Null))
+        })
 }
 
 fn vendors() -> Dataset {
@@ -294,6 +303,45 @@ async fn nested_keys_travel_as_nested_objects() {
 }
 
 #[tokio::test]
+async fn several_types_at_several_paths_go_to_one_subgraph_in_one_request() {
+    let g = gateway().await;
+    let response = g
+        .query(
+            "{ variants { label reviewCount product { name stock rating } } }",
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{"variants":[
+            {"label":"Red chess","reviewCount":2,"product":{"name":"Chess","stock":5,"rating":5}},
+            {"label":"Blue chess","reviewCount":0,"product":{"name":"Chess","stock":5,"rating":5}},
+            {"label":"Red lego","reviewCount":7,"product":{"name":"Lego","stock":0,"rating":4}}
+        ]}}"#,
+    );
+    assert_eq!(
+        g.request_counts(),
+        counts(&[("catalog", 1), ("inventory", 1), ("reviews", 1)])
+    );
+    let mut representations = g.received("reviews")[0]
+        .representations()
+        .as_array()
+        .unwrap()
+        .clone();
+    representations.sort_by_key(|r| r.to_string());
+    assert_eq!(
+        representations,
+        vec![
+            json!({ "__typename": "Product", "id": "p1" }),
+            json!({ "__typename": "Product", "id": "p2" }),
+            json!({ "__typename": "Variant", "product": { "id": "p1" }, "color": "blue" }),
+            json!({ "__typename": "Variant", "product": { "id": "p1" }, "color": "red" }),
+            json!({ "__typename": "Variant", "product": { "id": "p2" }, "color": "red" }),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn each_subgraph_gets_the_key_it_declares() {
     let g = gateway().await;
     for name in ["inventory", "reviews"] {
@@ -360,6 +408,36 @@ async fn a_key_the_source_lacks_is_fetched_through_a_subgraph_that_knows_both() 
     assert_eq!(
         g.received("inventory")[0].representations(),
         &json!([{ "__typename": "Product", "sku": "SKU-2" }, { "__typename": "Product", "sku": "SKU-1" }])
+    );
+}
+
+#[tokio::test]
+async fn a_key_hop_that_finds_nothing_leaves_a_null_and_an_error() {
+    let g = gateway().await;
+    let found = g
+        .query(
+            r#"{ legacyProduct(id: "p1") { legacyCode stock } }"#,
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &found,
+        r#"{"data":{"legacyProduct":{"legacyCode":"L-1","stock":5}}}"#,
+    );
+    // The catalog does not know p9: there is no sku to ask inventory with.
+    let lost = g
+        .query(
+            r#"{ legacyProduct(id: "p9") { legacyCode stock } }"#,
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &lost,
+        r#"{"data":{"legacyProduct":null},"errors":[{"message":"<any>","path":["legacyProduct","stock"],"extensions":{"code":"NON_NULL_VIOLATION"}}]}"#,
+    );
+    assert_eq!(
+        g.request_counts(),
+        counts(&[("catalog", 2), ("inventory", 1), ("legacy", 2)])
     );
 }
 

@@ -355,6 +355,43 @@ async fn mutation_root_fields_run_one_after_another_in_document_order() {
 }
 
 #[tokio::test]
+async fn concurrent_identical_mutations_all_reach_the_subgraph() {
+    let g = gateway().await;
+    g.mock("accounts")
+        .set_behaviour(Behaviour::Delay(Duration::from_millis(200)));
+    let requests = (0..3).map(|_| g.query(r#"mutation { log(entry: "x") }"#, json!({})));
+    for answer in futures::future::join_all(requests).await {
+        assert_json(&answer, r#"{"data":{"log":1}}"#);
+    }
+    assert_eq!(
+        g.received("accounts").len(),
+        3,
+        "a mutation is never shared"
+    );
+}
+
+#[tokio::test]
+async fn identical_queries_of_different_users_are_not_shared() {
+    let g = gateway().await;
+    g.mock("accounts")
+        .set_behaviour(Behaviour::Delay(Duration::from_millis(200)));
+    let body = json!({ "query": "{ me { name } }" });
+    let (ada, alan) = tokio::join!(
+        g.request_with_headers(body.clone(), &[("authorization", "Bearer ada")]),
+        g.request_with_headers(body.clone(), &[("authorization", "Bearer alan")]),
+    );
+    assert_eq!(ada.0, 200);
+    assert_eq!(alan.0, 200);
+    let mut seen: Vec<String> = g
+        .received("accounts")
+        .iter()
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, ["Bearer ada", "Bearer alan"]);
+}
+
+#[tokio::test]
 async fn operation_name_selects_one_of_several_operations() {
     let g = gateway().await;
     let document = r#"
@@ -684,6 +721,49 @@ async fn aliases_select_the_same_field_with_different_arguments() {
             "_entities.…Product.top:reviews(first: 1).body",
         ])
     );
+}
+
+#[tokio::test]
+async fn one_field_with_different_arguments_at_two_paths_of_one_fetch() {
+    let g = gateway().await;
+    let response = g
+        .query(
+            r#"{ product(upc: "1") { reviews(first: 1) { body } } items { ... on Product { reviews { stars } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{
+            "product":{"reviews":[{"body":"Great"}]},
+            "items":[{"reviews":[{"stars":5},{"stars":3}]},{}]
+        }}"#,
+    );
+    // Whatever the router sends (here two requests), one response key never stands for two
+    // different fields in one selection.
+    for received in g.received("reviews") {
+        let asked = fields(&received);
+        let split = |path: &str| {
+            let (parent, segment) = path.rsplit_once('.').unwrap_or(("", path));
+            let key = segment
+                .split([':', '('])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            (parent.to_owned(), key, segment.to_owned())
+        };
+        for a in &asked {
+            for b in &asked {
+                let (pa, ka, sa) = split(a);
+                let (pb, kb, sb) = split(b);
+                assert!(
+                    !(pa == pb && ka == kb && sa != sb),
+                    "conflicting {a} and {b} in {}",
+                    received.query()
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test]

@@ -2,10 +2,12 @@
 //! it where it was, `percent(100)` moves it, deterministically) and `@interfaceObject` (fields
 //! added to every implementation of an interface by a subgraph that only knows the interface).
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use super::{Gateway, assert_json, compose, counts, fields, paths};
-use crate::support::Dataset;
+use crate::support::{Behaviour, Dataset};
 
 const LEGACY: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -21,6 +23,7 @@ type Product @key(fields: "id") @key(fields: "sku") {
   stock: Int!
   price: Int!
   rating: Int!
+  badge: String!
 }
 "#;
 
@@ -33,15 +36,16 @@ type Product @key(fields: "id") {
   stock: Int! @override(from: "legacy")
   price: Int! @override(from: "legacy", label: "percent(0)")
   rating: Int! @override(from: "legacy", label: "percent(100)")
+  badge: String! @override(from: "legacy", label: "beta")
 }
 "#;
 
 fn override_data() -> Vec<(&'static str, Dataset)> {
     // The legacy values are stale: each subgraph answers with its own numbers.
     let legacy = json!({ "__typename": "Product", "id": "p1", "sku": "OLD-1", "name": "Chess",
-                         "stock": 1, "price": 10, "rating": 1 });
+                         "stock": 1, "price": 10, "rating": 1, "badge": "old" });
     let modern = json!({ "__typename": "Product", "id": "p1", "sku": "NEW-1",
-                         "stock": 2, "price": 20, "rating": 2 });
+                         "stock": 2, "price": 20, "rating": 2, "badge": "new" });
     vec![
         (
             "legacy",
@@ -61,6 +65,42 @@ fn override_data() -> Vec<(&'static str, Dataset)> {
 async fn override_gateway() -> Gateway {
     let supergraph = compose(&[("legacy", LEGACY), ("modern", MODERN)]);
     Gateway::start(&supergraph, override_data()).await
+}
+
+#[tokio::test]
+async fn percent_0_and_percent_100_in_one_query_and_a_custom_label() {
+    let g = override_gateway().await;
+    for _ in 0..10 {
+        let response = g
+            .query(r#"{ product(id: "p1") { price rating badge } }"#, json!({}))
+            .await;
+        // A custom label is off unless the configuration switches it on.
+        assert_json(
+            &response,
+            r#"{"data":{"product":{"price":10,"rating":2,"badge":"old"}}}"#,
+        );
+    }
+    assert_eq!(
+        g.request_counts(),
+        counts(&[("legacy", 10), ("modern", 10)])
+    );
+
+    let supergraph = compose(&[("legacy", LEGACY), ("modern", MODERN)]);
+    let beta = Gateway::start_with(&supergraph, override_data(), |config| {
+        config.override_labels = vec!["beta".to_owned()];
+    })
+    .await;
+    let response = beta
+        .query(r#"{ product(id: "p1") { name badge } }"#, json!({}))
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{"product":{"name":"Chess","badge":"new"}}}"#,
+    );
+    assert_eq!(
+        beta.request_counts(),
+        counts(&[("legacy", 1), ("modern", 1)])
+    );
 }
 
 #[tokio::test]
@@ -178,6 +218,16 @@ type Media @key(fields: "id") @interfaceObject {
 }
 "#;
 
+/// A second subgraph adding fields to every Media through an interface object.
+const REVIEWS: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@interfaceObject"])
+
+type Media @key(fields: "id") @interfaceObject {
+  id: ID!
+  reviewCount: Int!
+}
+"#;
+
 fn interface_object_data() -> Vec<(&'static str, Dataset)> {
     let book = json!({ "__typename": "Book", "id": "b1", "title": "Dune", "author": "Herbert" });
     let movie = json!({ "__typename": "Movie", "id": "m1", "title": "Alien", "director": "Scott" });
@@ -200,11 +250,22 @@ fn interface_object_data() -> Vec<(&'static str, Dataset)> {
                 .root("topRated", json!([rating("m1", 5), rating("b1", 4)]))
                 .entities("Media", vec!["id"], vec![rating("b1", 4), rating("m1", 5)]),
         ),
+        (
+            "reviews",
+            Dataset::default().entities(
+                "Media",
+                vec!["id"],
+                vec![
+                    json!({ "__typename": "Media", "id": "b1", "reviewCount": 12 }),
+                    json!({ "__typename": "Media", "id": "m1", "reviewCount": 3 }),
+                ],
+            ),
+        ),
     ]
 }
 
 async fn interface_object_gateway() -> Gateway {
-    let supergraph = compose(&[("media", MEDIA), ("ratings", RATINGS)]);
+    let supergraph = compose(&[("media", MEDIA), ("ratings", RATINGS), ("reviews", REVIEWS)]);
     Gateway::start(&supergraph, interface_object_data()).await
 }
 
@@ -260,4 +321,70 @@ async fn interface_object_fields_only_need_the_interface_object_subgraph() {
         r#"{"data":{"topRated":[{"id":"m1","stars":5},{"id":"b1","stars":4}]}}"#,
     );
     assert_eq!(g.request_counts(), counts(&[("ratings", 1)]));
+}
+
+#[tokio::test]
+async fn interface_object_fields_selected_in_a_type_fragment() {
+    let g = interface_object_gateway().await;
+    let response = g
+        .query(
+            "{ library { ... on Book { stars } ... on Movie { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{"library":[{"stars":4},{"title":"Alien"}]}}"#,
+    );
+    assert_eq!(g.request_counts(), counts(&[("media", 1), ("ratings", 1)]));
+    // Only the book is sent, under the interface's name.
+    assert_eq!(
+        g.received("ratings")[0].representations(),
+        &json!([{ "__typename": "Media", "id": "b1" }])
+    );
+}
+
+#[tokio::test]
+async fn two_interface_objects_are_fetched_side_by_side() {
+    let g = interface_object_gateway().await;
+    for name in ["ratings", "reviews"] {
+        g.mock(name)
+            .set_behaviour(Behaviour::Delay(Duration::from_millis(150)));
+    }
+    let response = g
+        .query("{ library { title stars reviewCount } }", json!({}))
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{"library":[{"title":"Dune","stars":4,"reviewCount":12},{"title":"Alien","stars":5,"reviewCount":3}]}}"#,
+    );
+    assert_eq!(
+        g.request_counts(),
+        counts(&[("media", 1), ("ratings", 1), ("reviews", 1)])
+    );
+    assert_eq!(g.concurrency.max(), 2);
+    assert_eq!(
+        g.received("reviews")[0].representations(),
+        &json!([{ "__typename": "Media", "id": "b1" }, { "__typename": "Media", "id": "m1" }])
+    );
+}
+
+#[tokio::test]
+async fn from_one_interface_object_to_another_and_to_the_concrete_type() {
+    let g = interface_object_gateway().await;
+    // No __typename asked, but a type condition: the concrete type must be known.
+    let response = g
+        .query(
+            "{ topRated { stars reviewCount ... on Book { author } } }",
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{"topRated":[{"stars":5,"reviewCount":3},{"stars":4,"reviewCount":12,"author":"Herbert"}]}}"#,
+    );
+    assert_eq!(
+        g.request_counts(),
+        counts(&[("media", 1), ("ratings", 1), ("reviews", 1)])
+    );
 }

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use super::{Gateway, assert_json, compose, counts, fields, paths, value};
-use crate::support::Dataset;
+use crate::support::{Behaviour, Dataset};
 
 const CATALOG: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
@@ -326,6 +326,28 @@ async fn a_shared_value_type_without_key_is_assembled_from_several_root_fetches(
         r#"{"data":{"info":{"version":"7","productCount":2,"dealCount":2}}}"#,
     );
     assert_eq!(g.request_counts(), counts(&[("catalog", 2), ("offers", 1)]));
+}
+
+#[tokio::test]
+async fn a_split_value_type_with_one_part_failing_gives_what_the_other_part_has() {
+    let g = Gateway::start(&supergraph(), data()).await;
+    g.mock("offers")
+        .set_behaviour(Behaviour::Status(502, "bad gateway"));
+    let response = g
+        .query("{ info { version productCount dealCount } }", json!({}))
+        .await;
+    // dealCount is non-null, and so is info: data goes; one error says why.
+    assert_json(
+        &response,
+        r#"{"data":null,"errors":[{"message":"<any>","extensions":{"code":"SUBREQUEST_HTTP_ERROR","serviceName":"offers"}}]}"#,
+    );
+    let catalog_only = g
+        .query("{ info { version productCount } }", json!({}))
+        .await;
+    assert_json(
+        &catalog_only,
+        r#"{"data":{"info":{"version":"7","productCount":2}}}"#,
+    );
 }
 
 #[tokio::test]

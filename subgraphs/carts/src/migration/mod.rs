@@ -1,4 +1,5 @@
-//! The carts database schema, as sea-orm migrations run at start-up.
+//! The carts database schema, as sea-orm migrations run at start-up: the carts and their lines, then the
+//! shared processed-event table of the order-event consumer (carts emits no events, so no outbox).
 
 use sea_orm_migration::prelude::*;
 
@@ -9,6 +10,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20250101_000001_create_carts::Migration)]
+        vec![
+            Box::new(m20250101_000001_create_carts::Migration),
+            Box::new(shopgraph_events::processed::Migration),
+        ]
     }
 }

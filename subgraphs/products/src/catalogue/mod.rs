@@ -209,7 +209,7 @@ pub async fn create(
 }
 
 /// Applies `changes` to product `id`; `NotFound` for an unknown id, `SkuTaken` when the new SKU is in
-/// use by another product.
+/// use by another product. A new `stock` means what it means for [`set_stock`].
 pub async fn update(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -239,12 +239,16 @@ pub async fn update(
         row.category.set_if_not_equals(category);
     }
     if let Some(stock) = changes.stock {
-        row.stock.set_if_not_equals(stock);
+        // Written even when equal to the value just read: reservations move stock concurrently, and
+        // the administrator's number must be the one that stands.
+        row.stock = Set(stock);
     }
     save_changes(db, id, current, row, new_sku.as_deref()).await
 }
 
-/// Sets the stock of product `id`; `NotFound` for an unknown id.
+/// Sets the stock of product `id`; `NotFound` for an unknown id. Stock is the number of units available
+/// to sell now: units held by order reservations are not in it, and a reservation released later adds
+/// its units to whatever was set here (see [`crate::reservations`]).
 pub async fn set_stock(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -256,7 +260,8 @@ pub async fn set_stock(
         .await?
         .ok_or(CatalogueError::NotFound(id))?;
     let mut row = current.clone().into_active_model();
-    row.stock.set_if_not_equals(stock);
+    // Always written (see `update`): the stock read above may already be out of date.
+    row.stock = Set(stock);
     save_changes(db, id, current, row, None).await
 }
 

@@ -1,3 +1,4 @@
-//! The sea-orm entities of the products database.
+//! The sea-orm entities of the products database: the catalogue and the stock reservations of orders.
 
 pub mod product;
+pub mod reservation;

@@ -1,14 +1,21 @@
-//! The schema migrations of the products database, applied in order at start-up.
+//! The schema migrations of the products database, applied in order at start-up: the products table,
+//! the shared event outbox and processed-event tables, then the stock reservations.
 
 use sea_orm_migration::prelude::*;
 
 mod m20250601_000001_create_products;
+mod m20250701_000001_create_reservations;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20250601_000001_create_products::Migration)]
+        vec![
+            Box::new(m20250601_000001_create_products::Migration),
+            Box::new(shopgraph_events::outbox::Migration),
+            Box::new(shopgraph_events::processed::Migration),
+            Box::new(m20250701_000001_create_reservations::Migration),
+        ]
     }
 }

@@ -17,6 +17,8 @@ const JWT_SECRET: &str = "products-api-test-secret";
 /// A running products service and a direct handle on its database.
 pub struct TestApp {
     pub base_url: String,
+    /// The URL of the service's database (for more connections, as other instances would open).
+    pub database_url: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     /// SQL statements executed on `db` (and so by the service) since the start or the last reset.
@@ -44,6 +46,7 @@ pub async fn spawn_app() -> TestApp {
     let keys = JwtKeys::new(&config.jwt);
     TestApp {
         base_url: format!("http://{addr}"),
+        database_url: database.url.clone(),
         client: reqwest::Client::new(),
         db,
         statements,
