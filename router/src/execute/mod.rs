@@ -42,7 +42,7 @@ pub struct ExecutionResult {
 /// A fetch ready to send: its body and, for entity fetches, the objects behind each representation.
 struct PreparedFetch {
     body: Bytes,
-    targets: Vec<Vec<ObjectId>>,
+    targets: Vec<Vec<(ObjectId, usize)>>,
 }
 
 pub async fn execute(
@@ -264,13 +264,8 @@ fn merge_response(
                         );
                     }
                     for (item, targets) in items.iter().zip(&prepared.targets) {
-                        if let Value::Object(source) = item
-                            && let Some((&last, others)) = targets.split_last()
-                        {
-                            for &target in others {
-                                result.tree.merge_objects_copy(target, *source);
-                            }
-                            result.tree.merge_objects(last, *source);
+                        if let Value::Object(source) = item {
+                            merge_entity(&mut result.tree, *source, targets);
                         }
                     }
                 }
@@ -294,6 +289,25 @@ fn merge_response(
             )
             .with_service(&fetch.service),
         ),
+    }
+}
+
+/// Merges one entity result into the objects its representation stands for. At one path, the same
+/// entity has the same selection everywhere, so the first object there takes the result and the
+/// others become aliases of it; objects at other paths get their own copy.
+fn merge_entity(tree: &mut Tree, source: ObjectId, targets: &[(ObjectId, usize)]) {
+    let mut firsts: Vec<(usize, ObjectId)> = Vec::new();
+    for &(target, path) in targets {
+        match firsts.iter().find(|(p, _)| *p == path) {
+            Some(&(_, first)) => tree.alias(target, first),
+            None => firsts.push((path, target)),
+        }
+    }
+    if let Some((&(_, last), others)) = firsts.split_last() {
+        for &(_, target) in others {
+            tree.merge_objects_copy(target, source);
+        }
+        tree.merge_objects(last, source);
     }
 }
 
@@ -373,9 +387,17 @@ fn subgraph_error(
         return vec![base];
     };
     let rest = client_visible(rest);
+    let asked = |path_index: usize| match (rest.first(), &fetch.entity) {
+        (Some(PathSegment::Key(key)), Some(entity)) => entity
+            .path_keys
+            .get(path_index)
+            .is_none_or(|keys| keys.iter().any(|k| k.as_str() == key)),
+        _ => true,
+    };
     targets
         .iter()
-        .filter_map(|target| paths.get(target))
+        .filter(|(_, path_index)| asked(*path_index))
+        .filter_map(|(target, _)| paths.get(target))
         .map(|object_path| {
             let mut full = client_visible(object_path);
             if full.len() == object_path.len() {

@@ -13,19 +13,24 @@ use crate::respond::json::{write_string, write_text};
 pub struct Collected {
     /// Distinct representations as JSON.
     pub representations: Vec<Vec<u8>>,
-    /// For each representation, the objects it stands for.
-    pub targets: Vec<Vec<ObjectId>>,
+    /// For each representation, the objects it stands for, each with the index of the path it was
+    /// found at.
+    pub targets: Vec<Vec<(ObjectId, usize)>>,
 }
 
 pub fn collect(tree: &Tree, entity: &EntityFetch) -> Collected {
     let mut objects = Vec::new();
-    for path in &entity.paths {
-        walk(tree, &Value::Object(Tree::ROOT), path, &mut objects);
+    for (index, path) in entity.paths.iter().enumerate() {
+        let start = objects.len();
+        let mut found = Vec::new();
+        walk(tree, &Value::Object(Tree::ROOT), path, &mut found);
+        objects.extend(found.into_iter().map(|id| (id, index)));
+        debug_assert!(objects.len() >= start);
     }
     let mut representations: Vec<Vec<u8>> = Vec::new();
-    let mut targets: Vec<Vec<ObjectId>> = Vec::new();
+    let mut targets: Vec<Vec<(ObjectId, usize)>> = Vec::new();
     let mut index: FastHashMap<Vec<u8>, usize> = FastHashMap::default();
-    for object in objects {
+    for (object, path_index) in objects {
         let Some(typename) = tree.typename(object) else {
             continue;
         };
@@ -37,11 +42,11 @@ pub fn collect(tree: &Tree, entity: &EntityFetch) -> Collected {
             continue;
         }
         match index.get(&json) {
-            Some(&i) => targets[i].push(object),
+            Some(&i) => targets[i].push((object, path_index)),
             None => {
                 index.insert(json.clone(), representations.len());
                 representations.push(json);
-                targets.push(vec![object]);
+                targets.push(vec![(object, path_index)]);
             }
         }
     }

@@ -39,10 +39,13 @@ pub enum Value {
 /// Fields of one object, in arrival order.
 pub type Object = Vec<(Text, Value)>;
 
-/// All objects of one response; object 0 is the root of `data`.
+/// All objects of one response; object 0 is the root of `data`. An object can be made an alias of
+/// another (the same entity at several places of one path): reads and merges go to the other.
 #[derive(Debug)]
 pub struct Tree {
     objects: Vec<Object>,
+    /// `redirect[id] == id`, or the object `id` stands for.
+    redirect: Vec<ObjectId>,
     buffers: Vec<Bytes>,
 }
 
@@ -58,6 +61,7 @@ impl Tree {
     pub fn new() -> Tree {
         Tree {
             objects: vec![Vec::new()],
+            redirect: vec![0],
             buffers: Vec::new(),
         }
     }
@@ -84,13 +88,31 @@ impl Tree {
         }
     }
 
+    /// The object that holds `id`'s fields (itself unless it is an alias).
+    pub fn resolve(&self, mut id: ObjectId) -> ObjectId {
+        while self.redirect[id] != id {
+            id = self.redirect[id];
+        }
+        id
+    }
+
+    /// Makes `alias` stand for `target` from now on; `alias`'s own fields are dropped (they are the
+    /// same entity's, already in `target`).
+    pub fn alias(&mut self, alias: ObjectId, target: ObjectId) {
+        let (alias, target) = (self.resolve(alias), self.resolve(target));
+        if alias != target {
+            self.redirect[alias] = target;
+            self.objects[alias] = Vec::new();
+        }
+    }
+
     pub fn fields(&self, id: ObjectId) -> &Object {
-        &self.objects[id]
+        &self.objects[self.resolve(id)]
     }
 
     pub fn get(&self, id: ObjectId, key: &str) -> Option<&Value> {
         let key = key.as_bytes();
-        self.objects[id]
+        self.objects[self.resolve(id)]
             .iter()
             .find(|(k, _)| self.key_is(k, key))
             .map(|(_, v)| v)
@@ -100,7 +122,7 @@ impl Tree {
     /// field there: reading fields in the order they arrived costs one comparison each.
     pub fn get_hinted(&self, id: ObjectId, key: &str, hint: &mut usize) -> Option<&Value> {
         let key = key.as_bytes();
-        let fields = &self.objects[id];
+        let fields = &self.objects[self.resolve(id)];
         let start = (*hint).min(fields.len());
         let found = fields[start..]
             .iter()
@@ -125,6 +147,7 @@ impl Tree {
 
     /// Takes a field's value out of an object (leaving null).
     pub fn take(&mut self, id: ObjectId, key: &str) -> Option<Value> {
+        let id = self.resolve(id);
         let index = {
             let key = key.as_bytes();
             self.objects[id]
@@ -163,6 +186,7 @@ impl Tree {
     }
 
     fn merge_into(&mut self, target: ObjectId, source: ObjectId, consume: bool) {
+        let (target, source) = (self.resolve(target), self.resolve(source));
         if target == source {
             return;
         }
@@ -181,6 +205,7 @@ impl Tree {
     }
 
     fn merge_field(&mut self, target: ObjectId, key: Text, value: Value, consume: bool) {
+        let target = self.resolve(target);
         let index = {
             let wanted = self.bytes(&key);
             self.objects[target]
@@ -216,6 +241,7 @@ impl Tree {
 
     fn push_object(&mut self, object: Object) -> ObjectId {
         self.objects.push(object);
+        self.redirect.push(self.objects.len() - 1);
         self.objects.len() - 1
     }
 
@@ -377,7 +403,11 @@ pub fn parse_response(tree: &mut Tree, body: Bytes) -> Result<SubgraphResponse, 
         base: body.as_ptr() as usize,
         len: body.len(),
     };
-    let mut deserializer = serde_json::Deserializer::from_slice(&body);
+    // One vectorised UTF-8 check of the whole body lets the parser skip it per string.
+    let text = std::str::from_utf8(&body).map_err(|e| {
+        <serde_json::Error as de::Error>::custom(format!("the response is not UTF-8: {e}"))
+    })?;
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let response = ResponseSeed { tree, source }.deserialize(&mut deserializer)?;
     deserializer.end()?;
     tree.buffers.push(body);

@@ -58,6 +58,8 @@ struct Group {
     root_kind: Option<OperationType>,
     /// Where the objects of an entity fetch are (several once fetches are merged).
     paths: Vec<Vec<PathStep>>,
+    /// For each path, the response keys the fetch fills there (filled in when fetches are merged).
+    path_keys: Vec<Vec<Name>>,
     selection: FetchSelection,
     inputs: Vec<(Name, InputSelection)>,
     deps: BTreeSet<GroupId>,
@@ -166,6 +168,7 @@ impl Planner<'_> {
                             subgraph,
                             root_kind: Some(kind),
                             paths: Vec::new(),
+                            path_keys: Vec::new(),
                             selection: FetchSelection::default(),
                             inputs: Vec::new(),
                             deps: BTreeSet::new(),
@@ -343,6 +346,7 @@ impl Planner<'_> {
             } else {
                 vec![path]
             },
+            path_keys: Vec::new(),
             selection: FetchSelection::default(),
             inputs: Vec::new(),
             deps,
@@ -1158,6 +1162,7 @@ impl Planner<'_> {
                     variables,
                     entity: group.root_kind.is_none().then(|| EntityFetch {
                         paths: group.paths.clone(),
+                        path_keys: group.path_keys.clone(),
                         inputs: group.inputs.clone(),
                     }),
                     root_keys: if group.root_kind.is_some() {
@@ -1224,6 +1229,12 @@ impl Planner<'_> {
 /// merged fetch collects representations at all their paths ("one request per subgraph per step").
 /// Merged-away groups are left empty and unreferenced.
 fn merge_entity_groups(groups: &mut Vec<Group>) {
+    for group in groups.iter_mut() {
+        if group.root_kind.is_none() {
+            let keys = group.selection.entity_keys();
+            group.path_keys = vec![keys; group.paths.len()];
+        }
+    }
     let mut merged_into: Vec<Option<GroupId>> = vec![None; groups.len()];
     for b in 0..groups.len() {
         if groups[b].root_kind.is_some() {
@@ -1251,6 +1262,7 @@ fn merge_entity_groups(groups: &mut Vec<Group>) {
                 subgraph,
                 root_kind: None,
                 paths: Vec::new(),
+                path_keys: Vec::new(),
                 selection: FetchSelection::default(),
                 inputs: Vec::new(),
                 deps: BTreeSet::new(),
@@ -1258,9 +1270,19 @@ fn merge_entity_groups(groups: &mut Vec<Group>) {
         );
         let group = &mut groups[a];
         group.selection.merge(&taken.selection);
-        for path in taken.paths {
-            if !group.paths.contains(&path) {
-                group.paths.push(path);
+        for (path, keys) in taken.paths.into_iter().zip(taken.path_keys) {
+            match group.paths.iter().position(|p| *p == path) {
+                Some(index) => {
+                    for key in keys {
+                        if !group.path_keys[index].contains(&key) {
+                            group.path_keys[index].push(key);
+                        }
+                    }
+                }
+                None => {
+                    group.paths.push(path);
+                    group.path_keys.push(keys);
+                }
             }
         }
         for (type_name, input) in taken.inputs {

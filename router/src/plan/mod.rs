@@ -64,6 +64,9 @@ pub struct EntityFetch {
     /// Paths in the response tree of the objects to send (one fetch serves several paths when their
     /// selections agree).
     pub paths: Vec<Vec<PathStep>>,
+    /// For each path, the response keys the fetch fills there: an error under a key goes only to
+    /// the paths that asked for it.
+    pub path_keys: Vec<Vec<Name>>,
     /// Per concrete type: the fields of a representation (keys, `@requires`, `__typename`).
     pub inputs: Vec<(Name, InputSelection)>,
 }

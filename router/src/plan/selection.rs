@@ -169,6 +169,22 @@ impl FetchSelection {
         })
     }
 
+    /// Response keys an `_entities` selection fills on its objects: the top-level fields of its type
+    /// fragments.
+    pub(crate) fn entity_keys(&self) -> Vec<Name> {
+        let mut keys = Vec::new();
+        for item in &self.items {
+            if let FetchItem::Fragment(_, selection) = item {
+                for key in selection.top_level_keys() {
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        keys
+    }
+
     /// Response keys at the top of the selection.
     pub(crate) fn top_level_keys(&self) -> Vec<Name> {
         self.items

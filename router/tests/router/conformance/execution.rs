@@ -330,7 +330,6 @@ async fn one_request_per_subgraph_per_step_across_paths() {
 }
 
 #[tokio::test]
-#[ignore = "router: errors of a fetch merged across paths are re-pathed to paths that did not ask for the field"]
 async fn a_fetch_serving_several_paths_answers_each_only_what_it_asked() {
     let inventory = inventory().resolver("Product", "warehouse", |product, _| {
         if product["upc"] == "1" {
