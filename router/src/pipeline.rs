@@ -4,6 +4,7 @@
 //! execution, and the response.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use apollo_compiler::ExecutableDocument;
@@ -61,6 +62,8 @@ struct PreparedDocument {
 struct PlannedOperation {
     operation: NormalizedOperation,
     plan: Result<QueryPlan, GraphqlError>,
+    /// Size of the last response, to allocate the next one's buffer once.
+    last_response_bytes: AtomicUsize,
 }
 
 /// The request pipeline over one supergraph.
@@ -202,6 +205,7 @@ impl Pipeline {
                 let planned = Arc::new(PlannedOperation {
                     operation: normalized,
                     plan,
+                    last_response_bytes: AtomicUsize::new(4096),
                 });
                 lock(&prepared.plans).insert(plan_key, planned.clone());
                 planned
@@ -251,7 +255,9 @@ impl Pipeline {
         };
         let result = execute::execute(&context, plan, &variables).await;
         errors.extend(result.errors);
+        let capacity = planned.last_response_bytes.load(Ordering::Relaxed) + 256;
         let (body, has_errors) = respond::write_response(
+            capacity,
             &self.supergraph.api_schema,
             &planned.operation,
             &result.tree,
@@ -259,6 +265,9 @@ impl Pipeline {
             &result.failed_paths,
             introspection.as_ref(),
         );
+        planned
+            .last_response_bytes
+            .store(body.len(), Ordering::Relaxed);
         GraphqlResponse {
             body,
             is_request_error: false,

@@ -153,16 +153,10 @@ fn prepare(fetch: &Fetch, tree: &Tree, variables: &JsonMap) -> Option<PreparedFe
     let mut first = true;
     let mut targets = Vec::new();
     if let Some(entity) = &fetch.entity {
-        let collected = representations::collect(tree, entity);
-        if collected.representations.is_empty() {
-            return None;
-        }
         body.extend_from_slice(b"\"representations\":[");
-        for (i, representation) in collected.representations.iter().enumerate() {
-            if i > 0 {
-                body.push(b',');
-            }
-            body.extend_from_slice(representation);
+        let collected = representations::collect(tree, entity, &mut body);
+        if collected.count == 0 {
+            return None;
         }
         body.push(b']');
         targets = collected.targets;

@@ -11,63 +11,89 @@ use super::tree::{ObjectId, Tree, Value};
 use crate::respond::json::{write_string, write_text};
 
 pub struct Collected {
-    /// Distinct representations as JSON.
-    pub representations: Vec<Vec<u8>>,
+    /// How many distinct representations were written.
+    pub count: usize,
     /// For each representation, the objects it stands for, each with the index of the path it was
     /// found at.
     pub targets: Vec<Vec<(ObjectId, usize)>>,
 }
 
-pub fn collect(tree: &Tree, entity: &EntityFetch) -> Collected {
+/// Appends the distinct representations of the objects at the fetch's paths to `out`, separated by
+/// commas (the inside of a JSON list), and says which objects each one stands for. Every
+/// representation is written once, straight into `out`; a duplicate is recognised by its bytes and
+/// cut off again.
+pub fn collect(tree: &Tree, entity: &EntityFetch, out: &mut Vec<u8>) -> Collected {
     let mut objects = Vec::new();
     for (index, path) in entity.paths.iter().enumerate() {
-        let start = objects.len();
-        let mut found = Vec::new();
-        walk(tree, &Value::Object(Tree::ROOT), path, &mut found);
-        objects.extend(found.into_iter().map(|id| (id, index)));
-        debug_assert!(objects.len() >= start);
+        walk(tree, &Value::Object(Tree::ROOT), path, &mut objects, index);
     }
-    let mut representations: Vec<Vec<u8>> = Vec::new();
+    let base = out.len();
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     let mut targets: Vec<Vec<(ObjectId, usize)>> = Vec::new();
-    let mut index: FastHashMap<Vec<u8>, usize> = FastHashMap::default();
+    let mut index: FastHashMap<u64, Vec<usize>> = FastHashMap::default();
     for (object, path_index) in objects {
-        let Some(typename) = tree.typename(object) else {
+        let Some(typename) = tree.typename_bytes(object) else {
             continue;
         };
-        let Some((_, input)) = entity.inputs.iter().find(|(t, _)| t.as_str() == typename) else {
+        let Some((_, input)) = entity.inputs.iter().find(|(t, _)| t.as_bytes() == typename) else {
             continue;
         };
-        let mut json = Vec::with_capacity(64);
-        if !write_object(tree, object, input, &mut json, true) {
+        let mark = out.len();
+        if !ranges.is_empty() {
+            out.push(b',');
+        }
+        let start = out.len();
+        if !write_object(tree, object, input, out, true) {
+            out.truncate(mark);
             continue;
         }
-        match index.get(&json) {
-            Some(&i) => targets[i].push((object, path_index)),
+        let hash = {
+            use std::hash::{BuildHasher, BuildHasherDefault};
+            BuildHasherDefault::<super::fast_hash::FastHasher>::default().hash_one(&out[start..])
+        };
+        let same = index.get(&hash).and_then(|candidates| {
+            candidates
+                .iter()
+                .copied()
+                .find(|&i| out[ranges[i].clone()] == out[start..])
+        });
+        match same {
+            Some(i) => {
+                out.truncate(mark);
+                targets[i].push((object, path_index));
+            }
             None => {
-                index.insert(json.clone(), representations.len());
-                representations.push(json);
+                index.entry(hash).or_default().push(ranges.len());
+                ranges.push(start..out.len());
                 targets.push(vec![(object, path_index)]);
             }
         }
     }
+    debug_assert!(out.len() >= base);
     Collected {
-        representations,
+        count: ranges.len(),
         targets,
     }
 }
 
-fn walk(tree: &Tree, value: &Value, path: &[PathStep], out: &mut Vec<ObjectId>) {
+fn walk(
+    tree: &Tree,
+    value: &Value,
+    path: &[PathStep],
+    out: &mut Vec<(ObjectId, usize)>,
+    path_index: usize,
+) {
     match (path.first(), value) {
-        (None, Value::Object(id)) => out.push(*id),
+        (None, Value::Object(id)) => out.push((*id, path_index)),
         (None, _) => {}
         (Some(PathStep::Key(key)), Value::Object(id)) => {
             if let Some(child) = tree.get(*id, key) {
-                walk(tree, child, &path[1..], out);
+                walk(tree, child, &path[1..], out, path_index);
             }
         }
         (Some(PathStep::List), Value::List(items)) => {
             for item in items {
-                walk(tree, item, &path[1..], out);
+                walk(tree, item, &path[1..], out, path_index);
             }
         }
         _ => {}
@@ -121,11 +147,11 @@ fn write_object(
 ) -> bool {
     out.push(b'{');
     let mut first = true;
-    let typename = tree.typename(object);
+    let typename = tree.typename_bytes(object);
     let applicable_fragments = input
         .fragments
         .iter()
-        .filter(|(t, _)| Some(t.as_str()) == typename)
+        .filter(|(t, _)| Some(t.as_bytes()) == typename)
         .map(|(_, s)| s);
     let all_fields = input
         .fields

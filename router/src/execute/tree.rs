@@ -168,6 +168,14 @@ impl Tree {
         }
     }
 
+    /// `__typename` of an object as bytes (no UTF-8 check), when it has one.
+    pub fn typename_bytes(&self, id: ObjectId) -> Option<&[u8]> {
+        match self.get(id, "__typename") {
+            Some(Value::Text(text)) => Some(self.bytes(text)),
+            _ => None,
+        }
+    }
+
     /// Sets a field of an object (for the router's own values).
     pub fn set(&mut self, id: ObjectId, key: &str, value: Value) {
         self.merge_field(id, Text::Owned(key.into()), value, true);

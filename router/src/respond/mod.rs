@@ -29,6 +29,7 @@ struct Writer<'a> {
 
 /// Writes `{"data": …, "errors": […]}` for an executed operation; says whether there are errors.
 pub fn write_response(
+    capacity: usize,
     schema: &Schema,
     operation: &NormalizedOperation,
     tree: &Tree,
@@ -40,7 +41,7 @@ pub fn write_response(
         schema,
         tree,
         introspection,
-        out: Vec::with_capacity(16 * 1024),
+        out: Vec::with_capacity(capacity),
         path: Vec::new(),
         errors,
         failed_paths,
@@ -190,12 +191,14 @@ impl Writer<'_> {
                     };
                     let set = match selection {
                         SubSelection::Concrete(set) => Some(set),
-                        SubSelection::Abstract(sets) => match self.tree.typename(*id) {
+                        SubSelection::Abstract(sets) => match self.tree.typename_bytes(*id) {
                             // An object still typed as its `@interfaceObject` interface: the
                             // planner only leaves it so when every implementation's selection is
                             // the same.
-                            Some(typename) if typename == name.as_str() => sets.first(),
-                            Some(typename) => selection.for_type(typename),
+                            Some(typename) if typename == name.as_bytes() => sets.first(),
+                            Some(typename) => {
+                                sets.iter().find(|s| s.type_name.as_bytes() == typename)
+                            }
                             None => None,
                         },
                     };
