@@ -257,9 +257,18 @@ fn merge_response(
                             .with_service(&fetch.service),
                         );
                     }
-                    for (item, targets) in items.iter().zip(&prepared.targets) {
-                        if let Value::Object(source) = item {
-                            merge_entity(&mut result.tree, *source, targets);
+                    let sources: Vec<Option<ObjectId>> = result
+                        .tree
+                        .list(&items)
+                        .iter()
+                        .map(|item| match item {
+                            Value::Object(id) => Some(*id),
+                            _ => None,
+                        })
+                        .collect();
+                    for (source, targets) in sources.into_iter().zip(&prepared.targets) {
+                        if let Some(source) = source {
+                            merge_entity(&mut result.tree, source, targets);
                         }
                     }
                 }

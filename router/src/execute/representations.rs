@@ -92,7 +92,7 @@ fn walk(
             }
         }
         (Some(PathStep::List), Value::List(items)) => {
-            for item in items {
+            for item in tree.list(items) {
                 walk(tree, item, &path[1..], out, path_index);
             }
         }
@@ -123,7 +123,7 @@ pub fn walk_with_paths(
                 }
             }
             (Some(PathStep::List), Value::List(items)) => {
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in tree.list(items).iter().enumerate() {
                     current.push(PathSegment::Index(i));
                     go(tree, item, &path[1..], current, visit);
                     current.pop();
@@ -210,7 +210,7 @@ fn write_value(
         Value::Text(text) => write_text(out, tree, text),
         Value::List(items) => {
             out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in tree.list(items).iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }

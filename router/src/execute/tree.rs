@@ -25,6 +25,32 @@ pub enum Text {
     Owned(Box<str>),
 }
 
+impl Text {
+    /// What a moved-out field leaves behind.
+    const VACANT: Text = Text::Raw {
+        buffer: u32::MAX,
+        start: 0,
+        len: 0,
+    };
+}
+
+/// A list of the tree: `len` items of the item arena from `start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRef {
+    start: u32,
+    len: u32,
+}
+
+impl ListRef {
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// A value of the response tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -32,21 +58,32 @@ pub enum Value {
     Bool(bool),
     Number(serde_json::Number),
     Text(Text),
-    List(Vec<Value>),
+    List(ListRef),
     Object(ObjectId),
 }
 
-/// Fields of one object, in arrival order.
-pub type Object = Vec<(Text, Value)>;
+/// Where an object's fields are in the field arena.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    start: u32,
+    len: u32,
+}
 
-/// All objects of one response; object 0 is the root of `data`. An object can be made an alias of
-/// another (the same entity at several places of one path): reads and merges go to the other.
+/// All objects of one response; object 0 is the root of `data`. Objects and lists are ranges of two
+/// arenas (`fields`, `items`), so a response costs a handful of allocations, not one per object. An
+/// object can be made an alias of another (the same entity at several places of one path): reads and
+/// merges go to the other.
 #[derive(Debug)]
 pub struct Tree {
-    objects: Vec<Object>,
+    fields: Vec<(Text, Value)>,
+    items: Vec<Value>,
+    objects: Vec<Slot>,
     /// `redirect[id] == id`, or the object `id` stands for.
     redirect: Vec<ObjectId>,
     buffers: Vec<Bytes>,
+    /// Parse stacks: the fields and items of the maps and lists being read.
+    pending_fields: Vec<(Text, Value)>,
+    pending_items: Vec<Value>,
 }
 
 impl Default for Tree {
@@ -60,9 +97,13 @@ impl Tree {
 
     pub fn new() -> Tree {
         Tree {
-            objects: vec![Vec::new()],
+            fields: Vec::with_capacity(1024),
+            items: Vec::with_capacity(256),
+            objects: vec![Slot::default()],
             redirect: vec![0],
             buffers: Vec::new(),
+            pending_fields: Vec::with_capacity(64),
+            pending_items: Vec::with_capacity(64),
         }
     }
 
@@ -102,17 +143,28 @@ impl Tree {
         let (alias, target) = (self.resolve(alias), self.resolve(target));
         if alias != target {
             self.redirect[alias] = target;
-            self.objects[alias] = Vec::new();
+            self.objects[alias] = Slot::default();
         }
     }
 
-    pub fn fields(&self, id: ObjectId) -> &Object {
-        &self.objects[self.resolve(id)]
+    fn range(&self, id: ObjectId) -> std::ops::Range<usize> {
+        let slot = self.objects[self.resolve(id)];
+        slot.start as usize..(slot.start + slot.len) as usize
+    }
+
+    pub fn fields(&self, id: ObjectId) -> &[(Text, Value)] {
+        &self.fields[self.range(id)]
+    }
+
+    /// The items of a list.
+    pub fn list(&self, list: &ListRef) -> &[Value] {
+        let start = list.start as usize;
+        &self.items[start..start + list.len as usize]
     }
 
     pub fn get(&self, id: ObjectId, key: &str) -> Option<&Value> {
         let key = key.as_bytes();
-        self.objects[self.resolve(id)]
+        self.fields(id)
             .iter()
             .find(|(k, _)| self.key_is(k, key))
             .map(|(_, v)| v)
@@ -122,7 +174,7 @@ impl Tree {
     /// field there: reading fields in the order they arrived costs one comparison each.
     pub fn get_hinted(&self, id: ObjectId, key: &str, hint: &mut usize) -> Option<&Value> {
         let key = key.as_bytes();
-        let fields = &self.objects[self.resolve(id)];
+        let fields = self.fields(id);
         let start = (*hint).min(fields.len());
         let found = fields[start..]
             .iter()
@@ -145,19 +197,19 @@ impl Tree {
         }
     }
 
+    fn find(&self, id: ObjectId, wanted: &[u8]) -> Option<usize> {
+        let range = self.range(id);
+        let start = range.start;
+        self.fields[range]
+            .iter()
+            .position(|(k, _)| self.key_is(k, wanted))
+            .map(|i| start + i)
+    }
+
     /// Takes a field's value out of an object (leaving null).
     pub fn take(&mut self, id: ObjectId, key: &str) -> Option<Value> {
-        let id = self.resolve(id);
-        let index = {
-            let key = key.as_bytes();
-            self.objects[id]
-                .iter()
-                .position(|(k, _)| self.key_is(k, key))?
-        };
-        Some(std::mem::replace(
-            &mut self.objects[id][index].1,
-            Value::Null,
-        ))
+        let index = self.find(id, key.as_bytes())?;
+        Some(std::mem::replace(&mut self.fields[index].1, Value::Null))
     }
 
     /// `__typename` of an object, when it has one.
@@ -198,36 +250,55 @@ impl Tree {
         if target == source {
             return;
         }
-        if self.objects[target].is_empty() && consume {
-            self.objects.swap(target, source);
+        if consume && self.objects[target].len == 0 {
+            self.objects[target] = self.objects[source];
+            self.objects[source] = Slot::default();
             return;
         }
-        let fields = if consume {
-            std::mem::take(&mut self.objects[source])
-        } else {
-            self.objects[source].clone()
-        };
-        for (key, value) in fields {
+        let range = self.range(source);
+        if consume {
+            self.objects[source] = Slot::default();
+        }
+        for index in range {
+            let (key, value) = if consume {
+                std::mem::replace(&mut self.fields[index], (Text::VACANT, Value::Null))
+            } else {
+                self.fields[index].clone()
+            };
             self.merge_field(target, key, value, consume);
         }
     }
 
     fn merge_field(&mut self, target: ObjectId, key: Text, value: Value, consume: bool) {
         let target = self.resolve(target);
-        let index = {
+        let existing = {
             let wanted = self.bytes(&key);
-            self.objects[target]
-                .iter()
-                .position(|(k, _)| self.key_is(k, wanted))
+            self.find(target, wanted)
         };
-        match index {
-            None => self.objects[target].push((key, value)),
+        match existing {
             Some(index) => {
-                let existing = std::mem::replace(&mut self.objects[target][index].1, Value::Null);
-                let merged = self.merge_values(existing, value, consume);
-                self.objects[target][index].1 = merged;
+                let old = std::mem::replace(&mut self.fields[index].1, Value::Null);
+                let merged = self.merge_values(old, value, consume);
+                self.fields[index].1 = merged;
             }
+            None => self.push_field(target, key, value),
         }
+    }
+
+    /// Appends a field to an object, moving the object to the end of the arena when it is not there.
+    fn push_field(&mut self, target: ObjectId, key: Text, value: Value) {
+        let slot = self.objects[target];
+        let end = (slot.start + slot.len) as usize;
+        if end != self.fields.len() || slot.len == 0 {
+            let start = self.fields.len();
+            for index in slot.start as usize..end {
+                let field = std::mem::replace(&mut self.fields[index], (Text::VACANT, Value::Null));
+                self.fields.push(field);
+            }
+            self.objects[target].start = start as u32;
+        }
+        self.fields.push((key, value));
+        self.objects[target].len += 1;
     }
 
     fn merge_values(&mut self, existing: Value, incoming: Value, consume: bool) -> Value {
@@ -236,21 +307,45 @@ impl Tree {
                 self.merge_into(a, b, consume);
                 Value::Object(a)
             }
-            (Value::List(a), Value::List(b)) if a.len() == b.len() => Value::List(
-                a.into_iter()
-                    .zip(b)
-                    .map(|(x, y)| self.merge_values(x, y, consume))
-                    .collect(),
-            ),
+            (Value::List(a), Value::List(b)) if a.len == b.len => {
+                for i in 0..a.len as usize {
+                    let (ai, bi) = (a.start as usize + i, b.start as usize + i);
+                    let x = std::mem::replace(&mut self.items[ai], Value::Null);
+                    let y = if consume {
+                        std::mem::replace(&mut self.items[bi], Value::Null)
+                    } else {
+                        self.items[bi].clone()
+                    };
+                    let merged = self.merge_values(x, y, consume);
+                    self.items[ai] = merged;
+                }
+                Value::List(a)
+            }
             (existing, Value::Null) => existing,
             (_, incoming) => incoming,
         }
     }
 
-    fn push_object(&mut self, object: Object) -> ObjectId {
-        self.objects.push(object);
+    fn finish_object(&mut self, from: usize) -> ObjectId {
+        let start = self.fields.len();
+        let len = self.pending_fields.len() - from;
+        self.fields.extend(self.pending_fields.drain(from..));
+        self.objects.push(Slot {
+            start: start as u32,
+            len: len as u32,
+        });
         self.redirect.push(self.objects.len() - 1);
         self.objects.len() - 1
+    }
+
+    fn finish_list(&mut self, from: usize) -> ListRef {
+        let start = self.items.len();
+        let len = self.pending_items.len() - from;
+        self.items.extend(self.pending_items.drain(from..));
+        ListRef {
+            start: start as u32,
+            len: len as u32,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -343,18 +438,18 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        let from = self.tree.pending_items.len();
         while let Some(item) = seq.next_element_seed(ValueSeed {
             tree: self.tree,
             source: self.source,
         })? {
-            items.push(item);
+            self.tree.pending_items.push(item);
         }
-        Ok(Value::List(items))
+        Ok(Value::List(self.tree.finish_list(from)))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut fields: Object = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        let from = self.tree.pending_fields.len();
         while let Some(key) = map.next_key_seed(KeySeed {
             source: self.source,
         })? {
@@ -362,9 +457,9 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
                 tree: self.tree,
                 source: self.source,
             })?;
-            fields.push((key, value));
+            self.tree.pending_fields.push((key, value));
         }
-        Ok(Value::Object(self.tree.push_object(fields)))
+        Ok(Value::Object(self.tree.finish_object(from)))
     }
 }
 
@@ -416,8 +511,20 @@ pub fn parse_response(tree: &mut Tree, body: Bytes) -> Result<SubgraphResponse, 
         <serde_json::Error as de::Error>::custom(format!("the response is not UTF-8: {e}"))
     })?;
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let response = ResponseSeed { tree, source }.deserialize(&mut deserializer)?;
-    deserializer.end()?;
+    let parsed = ResponseSeed {
+        tree: &mut *tree,
+        source,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|response| deserializer.end().map(|()| response));
+    let response = match parsed {
+        Ok(response) => response,
+        Err(error) => {
+            tree.pending_fields.clear();
+            tree.pending_items.clear();
+            return Err(error);
+        }
+    };
     tree.buffers.push(body);
     Ok(response)
 }
@@ -513,7 +620,7 @@ mod tests {
         let Some(Value::List(items)) = tree.get(cart, "items").cloned() else {
             panic!()
         };
-        let Value::Object(second_item) = items[1] else {
+        let Value::Object(second_item) = tree.list(&items)[1] else {
             panic!()
         };
         assert_eq!(tree.get(second_item, "q"), Some(&Value::Number(2.into())));

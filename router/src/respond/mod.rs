@@ -171,7 +171,7 @@ impl Writer<'_> {
                     return self.invalid(ty, parent, field_name);
                 };
                 self.out.push(b'[');
-                for (i, element) in items.iter().enumerate() {
+                for (i, element) in self.tree.list(items).iter().enumerate() {
                     if i > 0 {
                         self.out.push(b',');
                     }
@@ -277,7 +277,7 @@ impl Writer<'_> {
             Value::Text(text) => write_text(&mut self.out, self.tree, text),
             Value::List(items) => {
                 self.out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
+                for (i, item) in self.tree.list(items).iter().enumerate() {
                     if i > 0 {
                         self.out.push(b',');
                     }
