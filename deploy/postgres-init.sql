@@ -2,3 +2,5 @@
 CREATE DATABASE users;
 CREATE DATABASE products;
 CREATE DATABASE carts;
+CREATE DATABASE orders;
+CREATE DATABASE notifications;

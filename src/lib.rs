@@ -1,17 +1,25 @@
 //! The whole platform in one process, for development and end-to-end tests: every subgraph on its own
-//! port over its own database, and the router in front of them, started in dependency order, checked
-//! ready over HTTP, and stopped together. The subgraphs' background work (outbox relays, event consumers,
-//! the reservation expiry sweep) runs beside them, all on one shared in-process event bus.
+//! port over its own database, and the router in front of them, started in dependency order (orders is
+//! pointed at the carts and products it actually found), checked ready over HTTP, and stopped together.
+//! The subgraphs' background work (outbox relays, event consumers, the reservation expiry sweep, the
+//! payment worker, the mail dispatcher) runs beside them, all on one shared event transport: an
+//! in-process bus, or Redis Streams when [`StackOptions::redis`] says so. Notifications' mail lands as
+//! `.eml` files under the stack's data directory.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use sea_orm::DatabaseConnection;
-use shopgraph_events::transport::{self, SharedTransport, TransportError};
-use shopgraph_events::{BackgroundTasks, InProcessBus, Shutdown};
+use shopgraph_events::transport::{SharedTransport, TransportError};
+use shopgraph_events::{
+    BackgroundTasks, InProcessBus, RedisStreams, RedisStreamsOptions, Shutdown,
+};
 use shopgraph_kit::{Config, StartError};
+use shopgraph_notifications::MailConfig;
+use shopgraph_orders::OrdersConfig;
+use shopgraph_products::reservations::ReservationSettings;
 use shopgraph_router::RouterConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -21,16 +29,24 @@ use tokio::task::JoinHandle;
 /// The supergraph the stack serves: the committed composition of the subgraphs.
 pub const SUPERGRAPH: &str = include_str!("../schema/supergraph.graphql");
 
-/// The subgraphs of the stack, in start order, with their default ports. (orders, 4004, and
-/// notifications, 4005, join here once `build_subgraph` and `spawn_background` know them.)
-pub const SUBGRAPHS: [(&str, u16); 3] = [
+/// The subgraphs of the stack, in start order (a service starts after those it calls: orders asks carts
+/// and products at checkout), with their default ports.
+pub const SUBGRAPHS: [(&str, u16); 5] = [
     (shopgraph_users::SERVICE, shopgraph_users::DEFAULT_PORT),
     (
         shopgraph_products::SERVICE,
         shopgraph_products::DEFAULT_PORT,
     ),
     (shopgraph_carts::SERVICE, shopgraph_carts::DEFAULT_PORT),
+    (shopgraph_orders::SERVICE, shopgraph_orders::DEFAULT_PORT),
+    (
+        shopgraph_notifications::SERVICE,
+        shopgraph_notifications::DEFAULT_PORT,
+    ),
 ];
+
+/// Where, under the stack's data directory, notifications writes its `.eml` files.
+pub const MAIL_SUBDIR: &str = "outbox-mail";
 
 /// Default port of the router.
 pub const ROUTER_PORT: u16 = 4000;
@@ -44,10 +60,12 @@ pub enum StackError {
         service: String,
         source: sea_orm::DbErr,
     },
-    #[error("{service}: cannot connect to the event transport: {source}")]
-    Events {
-        service: String,
-        source: TransportError,
+    #[error("cannot connect to the event transport: {0}")]
+    Events(#[from] TransportError),
+    #[error("{service} must start after {needs}")]
+    StartOrder {
+        service: &'static str,
+        needs: &'static str,
     },
     #[error("{0} is not a subgraph of the stack")]
     UnknownService(String),
@@ -63,6 +81,9 @@ pub struct StackOptions {
     pub host: IpAddr,
     /// Router port; the subgraphs take the following ones. 0 lets the system pick every port.
     pub base_port: u16,
+    /// The stack's own files: the SQLite databases of [`StackOptions::in_dir`] and notifications'
+    /// `.eml` files (in [`MAIL_SUBDIR`]).
+    pub data_dir: PathBuf,
     /// Database URL per subgraph, by service name.
     pub database_urls: Vec<(String, String)>,
     pub jwt_secret: Option<String>,
@@ -70,6 +91,21 @@ pub struct StackOptions {
     pub demo_data: bool,
     /// Keep a copy of every GraphQL request the subgraphs receive (for tests).
     pub recorder: Option<RequestRecorder>,
+    /// Carry the domain events over Redis Streams instead of the in-process bus.
+    pub redis: Option<RedisEvents>,
+    /// orders' payment deadline (a `tok_timeout` charge fails once it passes); `None`: orders' default.
+    pub payment_timeout: Option<Duration>,
+    /// How long products holds a reservation for an unconfirmed order; `None`: products' default.
+    pub reservation_ttl: Option<Duration>,
+}
+
+/// The Redis Streams the stack's events go through.
+#[derive(Debug, Clone)]
+pub struct RedisEvents {
+    /// `redis://host:port/db`.
+    pub url: String,
+    /// Stream name (tests use a unique one each), claim idle time, ….
+    pub options: RedisStreamsOptions,
 }
 
 /// A GraphQL request body one subgraph received.
@@ -121,8 +157,30 @@ impl RequestRecorder {
 }
 
 impl StackOptions {
+    /// The defaults with everything under `dir`: the SQLite files `<dir>/<service>.db` and the mail
+    /// directory.
+    pub fn in_dir(dir: &Path) -> StackOptions {
+        StackOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            base_port: ROUTER_PORT,
+            data_dir: dir.to_owned(),
+            database_urls: StackOptions::sqlite_in(dir),
+            jwt_secret: None,
+            demo_data: true,
+            recorder: None,
+            redis: None,
+            payment_timeout: None,
+            reservation_ttl: None,
+        }
+    }
+
+    /// Where notifications writes its `.eml` files: `<data_dir>/outbox-mail`.
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join(MAIL_SUBDIR)
+    }
+
     /// SQLite files `<dir>/<service>.db` for every subgraph.
-    pub fn sqlite_in(dir: &std::path::Path) -> Vec<(String, String)> {
+    pub fn sqlite_in(dir: &Path) -> Vec<(String, String)> {
         SUBGRAPHS
             .iter()
             .map(|(service, _)| {
@@ -136,15 +194,9 @@ impl StackOptions {
 }
 
 impl Default for StackOptions {
+    /// Everything under `data/`, on the default ports, with demo data and the in-process bus.
     fn default() -> Self {
-        StackOptions {
-            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            base_port: ROUTER_PORT,
-            database_urls: StackOptions::sqlite_in(std::path::Path::new("data")),
-            jwt_secret: None,
-            demo_data: true,
-            recorder: None,
-        }
+        StackOptions::in_dir(Path::new("data"))
     }
 }
 
@@ -154,17 +206,28 @@ pub struct Stack {
     pub router_url: String,
     /// `(service, http://host:port/graphql)` of every subgraph.
     pub subgraph_urls: Vec<(String, String)>,
+    /// `(service, database URL)` of every subgraph.
+    pub database_urls: Vec<(String, String)>,
+    /// Where notifications writes its `.eml` files.
+    pub mail_dir: PathBuf,
     shutdown: watch::Sender<bool>,
     tasks: Vec<(String, JoinHandle<Result<(), StartError>>)>,
-    /// The event bus every subgraph publishes to and consumes from.
-    events: InProcessBus,
-    /// The subgraphs' background tasks (relays, consumers, sweeps).
+    /// The event transport every subgraph publishes to and consumes from.
+    events: SharedTransport,
+    /// The subgraphs' background tasks (relays, consumers, sweeps, workers).
     background: BackgroundTasks,
 }
 
 impl Stack {
     pub fn subgraph_url(&self, service: &str) -> Option<&str> {
         self.subgraph_urls
+            .iter()
+            .find(|(s, _)| s == service)
+            .map(|(_, url)| url.as_str())
+    }
+
+    pub fn database_url(&self, service: &str) -> Option<&str> {
+        self.database_urls
             .iter()
             .find(|(s, _)| s == service)
             .map(|(_, url)| url.as_str())
@@ -193,8 +256,9 @@ impl Stack {
         message
     }
 
-    /// The in-process event bus the subgraphs share (every event published by a relay lands here).
-    pub fn event_bus(&self) -> &InProcessBus {
+    /// The event transport the subgraphs share (every event published by a relay lands here): the
+    /// in-process bus, or the Redis stream.
+    pub fn events(&self) -> &SharedTransport {
         &self.events
     }
 
@@ -251,51 +315,53 @@ fn service_config(options: &StackOptions, service: &str, port: u16) -> Config {
 /// Starts the subgraphs and the router, and returns once all of them answer `/ready`.
 pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let events = InProcessBus::new();
+    let events: SharedTransport = match &options.redis {
+        Some(redis) => Arc::new(RedisStreams::connect(&redis.url, redis.options.clone()).await?),
+        None => Arc::new(InProcessBus::new()),
+    };
     let mut stack = Stack {
         router_url: String::new(),
         subgraph_urls: Vec::new(),
+        database_urls: options.database_urls.clone(),
+        mail_dir: options.mail_dir(),
         shutdown,
         tasks: Vec::new(),
-        events: events.clone(),
+        events: Arc::clone(&events),
         background: BackgroundTasks::new(),
     };
     let mut router_config = RouterConfig {
         listen: SocketAddr::new(options.host, port(&options, 0)),
         ..RouterConfig::default()
     };
-    let mut warned = false;
     for (offset, (service, _)) in (1u16..).zip(SUBGRAPHS) {
         let config = service_config(&options, service, port(&options, offset));
-        if !warned {
+        if offset == 1 {
             config.warn_if_insecure();
-            warned = true;
         }
         let start_error = |source| StackError::Start {
             service: service.to_owned(),
             source,
         };
-        let (db, mut app) = build_subgraph(service, &config, options.demo_data).await?;
-        let shared: SharedTransport = Arc::new(events.clone());
-        let transport = transport::from_config(&config, Some(shared))
-            .await
-            .map_err(|source| StackError::Events {
-                service: service.to_owned(),
-                source,
-            })?;
-        let background = Shutdown::from_receiver(shutdown_rx.clone());
-        stack.background.extend(spawn_background(
-            service, db, &config, transport, background,
-        )?);
-        if let Some(recorder) = &options.recorder {
-            app = recorder.layer(service, app);
-        }
         let listener = shopgraph_kit::server::bind(config.listen)
             .await
             .map_err(start_error)?;
         let addr = listener
             .local_addr()
             .map_err(|e| start_error(StartError::Serve(e)))?;
+        let started = start_subgraph(
+            service,
+            &config,
+            &options,
+            &stack.subgraph_urls,
+            Arc::clone(&events),
+            Shutdown::from_receiver(shutdown_rx.clone()),
+        )
+        .await?;
+        stack.background.extend(started.background);
+        let mut app = started.app;
+        if let Some(recorder) = &options.recorder {
+            app = recorder.layer(service, app);
+        }
         let url = format!("http://{addr}/graphql");
         router_config
             .subgraphs
@@ -336,11 +402,23 @@ pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
     Ok(stack)
 }
 
-async fn build_subgraph(
+/// A subgraph's routes and its running background work.
+struct StartedSubgraph {
+    app: Router,
+    background: BackgroundTasks,
+}
+
+/// Connects `service` to its database (migrating it, and loading demo data when asked), starts its
+/// background work on `events` until `shutdown`, and returns its routes. `started` holds the
+/// `(service, URL)` of the subgraphs already serving.
+async fn start_subgraph(
     service: &str,
     config: &Config,
-    demo_data: bool,
-) -> Result<(DatabaseConnection, Router), StackError> {
+    options: &StackOptions,
+    started: &[(String, String)],
+    events: SharedTransport,
+    shutdown: Shutdown,
+) -> Result<StartedSubgraph, StackError> {
     let start_error = |source| StackError::Start {
         service: service.to_owned(),
         source,
@@ -349,61 +427,96 @@ async fn build_subgraph(
         service: service.to_owned(),
         source,
     };
+    let events = Some(events);
     Ok(match service {
         shopgraph_users::SERVICE => {
             let db = shopgraph_users::connect(config)
                 .await
                 .map_err(start_error)?;
-            if demo_data {
+            if options.demo_data {
                 shopgraph_users::demo::seed(&db).await.map_err(demo_error)?;
             }
-            let app = shopgraph_users::router(db.clone(), config);
-            (db, app)
+            StartedSubgraph {
+                app: shopgraph_users::router(db.clone(), config),
+                background: shopgraph_users::spawn_background(db, config, events, shutdown),
+            }
         }
         shopgraph_products::SERVICE => {
             let db = shopgraph_products::connect(config)
                 .await
                 .map_err(start_error)?;
-            if demo_data {
+            if options.demo_data {
                 shopgraph_products::demo::seed(&db)
                     .await
                     .map_err(demo_error)?;
             }
-            let app = shopgraph_products::router(db.clone(), config);
-            (db, app)
+            let mut settings = ReservationSettings::default();
+            if let Some(ttl) = options.reservation_ttl {
+                settings.ttl = ttl;
+            }
+            StartedSubgraph {
+                app: shopgraph_products::router(db.clone(), config),
+                background: shopgraph_products::spawn_background_with(
+                    db, config, &settings, events, shutdown,
+                ),
+            }
         }
         shopgraph_carts::SERVICE => {
             let db = shopgraph_carts::connect(config)
                 .await
                 .map_err(start_error)?;
-            let app = shopgraph_carts::router(db.clone(), config);
-            (db, app)
+            StartedSubgraph {
+                app: shopgraph_carts::router(db.clone(), config),
+                background: shopgraph_carts::spawn_background(db, config, events, shutdown),
+            }
         }
-        // orders and notifications: connect, seed and route here, as above.
-        other => return Err(StackError::UnknownService(other.to_owned())),
-    })
-}
-
-/// Starts `service`'s background work over `db` (already migrated) on `transport` until `shutdown`.
-fn spawn_background(
-    service: &str,
-    db: DatabaseConnection,
-    config: &Config,
-    transport: Option<SharedTransport>,
-    shutdown: Shutdown,
-) -> Result<BackgroundTasks, StackError> {
-    Ok(match service {
-        shopgraph_users::SERVICE => {
-            shopgraph_users::spawn_background(db, config, transport, shutdown)
+        shopgraph_orders::SERVICE => {
+            let url_of = |needs: &'static str| {
+                started
+                    .iter()
+                    .find(|(name, _)| name == needs)
+                    .map(|(_, url)| url.clone())
+                    .ok_or(StackError::StartOrder {
+                        service: shopgraph_orders::SERVICE,
+                        needs,
+                    })
+            };
+            let mut orders = OrdersConfig::defaults(config.clone());
+            orders.carts_url = url_of(shopgraph_carts::SERVICE)?;
+            orders.products_url = url_of(shopgraph_products::SERVICE)?;
+            if let Some(timeout) = options.payment_timeout {
+                orders.payment.timeout = timeout;
+            }
+            let db = shopgraph_orders::connect(config)
+                .await
+                .map_err(start_error)?;
+            let payments = shopgraph_orders::payment_provider(db.clone(), &orders);
+            StartedSubgraph {
+                app: shopgraph_orders::router_with_payments(db.clone(), &orders, payments.clone()),
+                background: shopgraph_orders::spawn_background_with_payments(
+                    db, &orders, payments, events, shutdown,
+                ),
+            }
         }
-        shopgraph_products::SERVICE => {
-            shopgraph_products::spawn_background(db, config, transport, shutdown)
+        shopgraph_notifications::SERVICE => {
+            let db = shopgraph_notifications::connect(config)
+                .await
+                .map_err(start_error)?;
+            let mail = MailConfig {
+                dir: options.mail_dir(),
+                ..MailConfig::default()
+            };
+            StartedSubgraph {
+                app: shopgraph_notifications::router(db.clone(), config),
+                background: shopgraph_notifications::spawn_background_with(
+                    db,
+                    config,
+                    events,
+                    shopgraph_notifications::BackgroundOptions::from_mail_config(&mail),
+                    shutdown,
+                ),
+            }
         }
-        shopgraph_carts::SERVICE => {
-            shopgraph_carts::spawn_background(db, config, transport, shutdown)
-        }
-        // orders and notifications: `shopgraph_orders::spawn_background(db, config, transport,
-        // shutdown)` and the same for notifications, once they are in `SUBGRAPHS`.
         other => return Err(StackError::UnknownService(other.to_owned())),
     })
 }

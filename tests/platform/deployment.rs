@@ -1,12 +1,17 @@
 //! `docker-compose.yml` and `deploy/` cannot be run here (no container engine), so they are parsed and
 //! checked against the code: every subgraph and the router is a service built from its own package,
-//! listens where the others look for it, owns its own database, and reads settings the code accepts.
+//! listens where the others look for it, owns its own database, reaches the one Redis that carries the
+//! events (all on the same stream), and reads settings the code accepts — orders finds carts and
+//! products, notifications writes its mail to a volume its user may write.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_yaml::Value;
+use shopgraph_events::transport::redis_options_from_env;
 use shopgraph_kit::Config;
+use shopgraph_notifications::MailConfig;
+use shopgraph_orders::OrdersConfig;
 use shopgraph_router::RouterConfig;
 use shopgraph_router::supergraph::Supergraph;
 
@@ -96,6 +101,125 @@ fn every_subgraph_is_its_own_service_with_its_own_database() {
                 .any(|v| v.as_str() == Some(format!("http://localhost:{port}/ready").as_str()))
         );
     }
+}
+
+/// `(host, port)` a compose service answers on, from a URL naming it.
+fn host_and_port(url: &str) -> (String, u16) {
+    let parsed = reqwest::Url::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    (
+        parsed.host_str().expect("host").to_owned(),
+        parsed.port_or_known_default().unwrap_or(6379),
+    )
+}
+
+#[test]
+fn every_subgraph_carries_its_events_over_the_one_redis() {
+    let compose = compose();
+    let services = &compose["services"];
+    let redis = &services["redis"];
+    assert!(
+        redis["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("redis"))
+    );
+    assert!(
+        redis["healthcheck"]["test"]
+            .as_sequence()
+            .is_some_and(|test| test.iter().any(|v| v.as_str() == Some("ping"))),
+        "redis has a health check"
+    );
+    let mut streams = Vec::new();
+    for (name, port) in shopgraph::SUBGRAPHS {
+        let service = &services[name];
+        let env = environment(service);
+        let mut config = Config::defaults(name, port);
+        config
+            .apply_env(|var| env.get(var).map(|v| substitute(v, "secret")))
+            .unwrap();
+        let url = config
+            .redis_url
+            .unwrap_or_else(|| panic!("{name} has no REDIS_URL"));
+        assert_eq!(
+            host_and_port(&url),
+            ("redis".to_owned(), 6379),
+            "{name} reaches the compose redis"
+        );
+        assert_eq!(
+            service["depends_on"]["redis"]["condition"].as_str(),
+            Some("service_healthy"),
+            "{name} starts after redis"
+        );
+        assert_eq!(
+            service["depends_on"]["postgres"]["condition"].as_str(),
+            Some("service_healthy"),
+            "{name} starts after postgres"
+        );
+        let options = redis_options_from_env(|var| env.get(var).cloned())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        streams.push((name, options.stream));
+    }
+    assert!(
+        streams.windows(2).all(|w| w[0].1 == w[1].1),
+        "every service on the same event stream: {streams:?}"
+    );
+}
+
+#[test]
+fn orders_finds_carts_and_products() {
+    let compose = compose();
+    let env = environment(&compose["services"]["orders"]);
+    let mut config = OrdersConfig::defaults(Config::defaults("orders", 4004));
+    config
+        .apply_env(|var| env.get(var).cloned())
+        .expect("orders environment");
+    for (url, upstream) in [
+        (&config.carts_url, shopgraph_carts::SERVICE),
+        (&config.products_url, shopgraph_products::SERVICE),
+    ] {
+        let port = shopgraph::SUBGRAPHS
+            .iter()
+            .find(|(name, _)| *name == upstream)
+            .map(|(_, port)| *port)
+            .expect("a subgraph");
+        assert_eq!(url, &format!("http://{upstream}:{port}/graphql"));
+        assert!(compose["services"][upstream].is_mapping());
+    }
+}
+
+#[test]
+fn notifications_writes_its_mail_to_a_volume() {
+    let compose = compose();
+    let service = &compose["services"]["notifications"];
+    let env = environment(service);
+    let mail = MailConfig::from_vars(|var| env.get(var).cloned()).expect("mail settings");
+    assert_eq!(mail.smtp, None, "mail goes to files");
+    let mounts: Vec<&str> = service["volumes"]
+        .as_sequence()
+        .expect("volumes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let volume = mounts
+        .iter()
+        .find_map(|mount| {
+            let (source, target) = mount.split_once(':')?;
+            (Path::new(target.trim_end_matches(":rw")) == mail.dir).then_some(source)
+        })
+        .unwrap_or_else(|| panic!("no volume at MAIL_DIR {}: {mounts:?}", mail.dir.display()));
+    assert!(
+        compose["volumes"]
+            .as_mapping()
+            .is_some_and(|volumes| volumes.contains_key(volume)),
+        "{volume} is declared"
+    );
+    // The image creates the directory for its unprivileged user, so the fresh volume is writable.
+    let dockerfile = std::fs::read_to_string(root().join("deploy/Dockerfile")).expect("Dockerfile");
+    let dir = mail.dir.display().to_string();
+    assert!(
+        dockerfile.contains(&format!("mkdir -p {dir}"))
+            && dockerfile.contains("chown -R shopgraph"),
+        "the Dockerfile creates {dir} for the service user"
+    );
 }
 
 #[test]

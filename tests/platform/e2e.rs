@@ -1,4 +1,4 @@
-//! End to end through the router: the three subgraphs and the router on free ports, each subgraph over
+//! End to end through the router: the five subgraphs and the router on free ports, each subgraph over
 //! its own fresh database (SQLite files, and PostgreSQL databases when `TEST_DATABASE_URL` is set). A
 //! customer registers, signs in, lists products, fills a cart, and reads it back with one federated
 //! query; the test checks every value and what each subgraph was asked.
@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use shopgraph::{RecordedRequest, RequestRecorder, Stack, StackOptions};
-use shopgraph_events::{Transport, UserRegistered};
+use shopgraph_events::UserRegistered;
 use shopgraph_kit::test_database::TestDatabase;
 
 struct Client {
@@ -49,22 +49,26 @@ fn requests_of(requests: &[RecordedRequest], service: &str) -> Vec<Value> {
         .collect()
 }
 
-async fn start(databases: Vec<(String, String)>, recorder: RequestRecorder) -> Stack {
+async fn start(
+    dir: &std::path::Path,
+    databases: Vec<(String, String)>,
+    recorder: RequestRecorder,
+) -> Stack {
     shopgraph::start(StackOptions {
         base_port: 0,
         database_urls: databases,
         jwt_secret: Some(format!("e2e-{}", uuid::Uuid::new_v4())),
         demo_data: true,
         recorder: Some(recorder),
-        ..StackOptions::default()
+        ..StackOptions::in_dir(dir)
     })
     .await
     .expect("stack starts")
 }
 
-async fn shop_flow(databases: Vec<(String, String)>) {
+async fn shop_flow(dir: &std::path::Path, databases: Vec<(String, String)>) {
     let recorder = RequestRecorder::default();
-    let stack = start(databases, recorder.clone()).await;
+    let stack = start(dir, databases, recorder.clone()).await;
     let mut client = Client {
         http: reqwest::Client::new(),
         url: stack.router_url.clone(),
@@ -224,10 +228,15 @@ async fn assert_registration_is_published(stack: &Stack, email: &str) {
             "products consumer",
             "products reservation expiry",
             "carts consumer",
+            "orders payments",
+            "orders relay",
+            "orders consumer",
+            "notifications consumer",
+            "notifications dispatcher",
         ]
     );
     let mut observer = stack
-        .event_bus()
+        .events()
         .subscribe("e2e-observer", "observer")
         .await
         .expect("subscribe");
@@ -257,7 +266,7 @@ async fn assert_registration_is_published(stack: &Stack, email: &str) {
 #[tokio::test]
 async fn shopping_through_the_router_on_sqlite() {
     let dir = std::env::temp_dir().join(format!("shopgraph-e2e-{}", uuid::Uuid::new_v4()));
-    shop_flow(StackOptions::sqlite_in(&dir)).await;
+    shop_flow(&dir, StackOptions::sqlite_in(&dir)).await;
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -276,6 +285,8 @@ async fn shopping_through_the_router_on_postgres() {
         urls.push((service.to_owned(), database.url.clone()));
         databases.push(database);
     }
-    shop_flow(urls).await;
+    let dir = std::env::temp_dir().join(format!("shopgraph-e2e-{}", uuid::Uuid::new_v4()));
+    shop_flow(&dir, urls).await;
     drop(databases);
+    let _ = std::fs::remove_dir_all(dir);
 }

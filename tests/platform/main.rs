@@ -1,5 +1,15 @@
-//! The platform's own tests, in one binary: end to end through the router (`e2e`), and the deployment
-//! files rendered and checked against the code (`deployment`).
+//! The platform's own tests, in one binary: end to end through the router (`e2e`), the checkout saga
+//! through the router on the one-process stack (`checkout`, `contention`, `payment_failures`,
+//! `idempotency`, `redelivery`), the services as separate processes over PostgreSQL and Redis with
+//! crashes (`processes`), and the deployment files rendered and checked against the code
+//! (`deployment`).
 
+mod checkout;
+mod contention;
 mod deployment;
 mod e2e;
+mod idempotency;
+mod payment_failures;
+mod processes;
+mod redelivery;
+mod support;

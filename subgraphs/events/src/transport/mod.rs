@@ -2,7 +2,8 @@
 //! consumer group; read the dead letters) and its [`Subscription`] (next delivery, ack, retry later,
 //! dead-letter), with two implementations of the same semantics — [`RedisStreams`] for deployments and
 //! [`InProcessBus`] for the one-process development stack and tests — and [`from_config`], which picks
-//! Redis when `REDIS_URL` is configured.
+//! Redis when `REDIS_URL` is configured (stream and claim idle time from `EVENTS_STREAM` and
+//! `EVENTS_CLAIM_IDLE_MS`).
 //!
 //! Semantics shared by both: every consumer group receives every event (a new group starts at the
 //! beginning of the stream); within a group each message goes to one consumer; a message stays pending
@@ -55,6 +56,8 @@ pub enum TransportError {
     InvalidUrl(String),
     #[error("unexpected reply from the transport: {0}")]
     Protocol(String),
+    #[error("invalid value for environment variable {name}: {message}")]
+    InvalidSetting { name: &'static str, message: String },
 }
 
 /// The event stream and its consumer groups.
@@ -194,18 +197,84 @@ impl DeadLetter {
     }
 }
 
-/// The transport a service uses: Redis Streams (default stream) when `config.redis_url` is set —
-/// connected and checked now — otherwise `fallback` (the development stack passes its one shared
-/// [`InProcessBus`]; a service on its own passes `None`, and its events stay in the outbox).
+/// The environment variable naming the Redis event stream (default [`DEFAULT_STREAM`]); services that
+/// should see each other's events use the same one.
+pub const STREAM_ENV: &str = "EVENTS_STREAM";
+/// The environment variable holding, in milliseconds, how long a pending message sits untouched before
+/// another consumer of its group takes it over (default 30 000).
+pub const CLAIM_IDLE_ENV: &str = "EVENTS_CLAIM_IDLE_MS";
+
+/// The transport a service uses: Redis Streams when `config.redis_url` is set — connected and checked
+/// now, with [`redis_options_from_env`] — otherwise `fallback` (the development stack passes its one
+/// shared [`InProcessBus`]; a service on its own passes `None`, and its events stay in the outbox).
 pub async fn from_config(
     config: &Config,
     fallback: Option<SharedTransport>,
 ) -> Result<Option<SharedTransport>, TransportError> {
     match config.redis_url.as_deref().filter(|url| !url.is_empty()) {
         Some(url) => {
-            let redis = RedisStreams::connect(url, RedisStreamsOptions::default()).await?;
+            let options = redis_options_from_env(|name| std::env::var(name).ok())?;
+            let redis = RedisStreams::connect(url, options).await?;
             Ok(Some(Arc::new(redis)))
         }
         None => Ok(fallback),
+    }
+}
+
+/// The Redis Streams defaults overlaid with [`STREAM_ENV`] and [`CLAIM_IDLE_ENV`] read through `var`
+/// (empty values count as unset). A shorter claim idle time also makes consumers look for abandoned
+/// messages at least that often.
+pub fn redis_options_from_env(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<RedisStreamsOptions, TransportError> {
+    let var = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    let mut options = RedisStreamsOptions::default();
+    if let Some(stream) = var(STREAM_ENV) {
+        options.stream = stream.trim().to_owned();
+    }
+    if let Some(ms) = var(CLAIM_IDLE_ENV) {
+        let claim_idle = ms
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis)
+            .ok_or_else(|| TransportError::InvalidSetting {
+                name: CLAIM_IDLE_ENV,
+                message: format!("`{ms}` (expected a whole number of milliseconds, at least 1)"),
+            })?;
+        options.claim_idle = claim_idle;
+        options.claim_interval = options.claim_interval.min(claim_idle);
+    }
+    Ok(options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_and_claim_idle_come_from_the_environment() {
+        let defaults = redis_options_from_env(|_| None).unwrap();
+        assert_eq!(defaults.stream, DEFAULT_STREAM);
+        assert_eq!(
+            defaults.claim_idle,
+            RedisStreamsOptions::default().claim_idle
+        );
+        let options = redis_options_from_env(|name| match name {
+            STREAM_ENV => Some(" test:events ".to_owned()),
+            CLAIM_IDLE_ENV => Some("1500".to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(options.stream, "test:events");
+        assert_eq!(options.claim_idle, Duration::from_millis(1500));
+        assert_eq!(options.claim_interval, Duration::from_millis(1500));
+        for bad in ["0", "soon", "-1"] {
+            let err =
+                redis_options_from_env(|name| (name == CLAIM_IDLE_ENV).then(|| bad.to_owned()))
+                    .unwrap_err();
+            assert!(err.to_string().contains(CLAIM_IDLE_ENV), "{err}");
+        }
     }
 }

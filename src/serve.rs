@@ -1,0 +1,216 @@
+//! `shopgraph serve <service>`: one service of the platform on its own, exactly as that service's own
+//! binary runs it — configuration from `CONFIG_FILE` and the environment (`LISTEN_ADDR`,
+//! `DATABASE_URL`, `JWT_SECRET`, `REDIS_URL`, and each service's own settings), events over Redis Streams
+//! when `REDIS_URL` is set — until Ctrl-C or SIGTERM. The end-to-end tests use it to run the services
+//! as separate processes from the one binary cargo builds for this package.
+
+use anyhow::{Context, bail};
+use shopgraph_events::{Shutdown, transport};
+use shopgraph_kit::config::LogFormat;
+use shopgraph_kit::{Config, server, telemetry};
+use shopgraph_notifications::{BackgroundOptions, MailConfig};
+use shopgraph_orders::OrdersConfig;
+use shopgraph_products::reservations::ReservationSettings;
+use shopgraph_router::RouterConfig;
+
+/// What `serve` can run.
+pub const SERVICES: [&str; 6] = [
+    shopgraph_users::SERVICE,
+    shopgraph_products::SERVICE,
+    shopgraph_carts::SERVICE,
+    shopgraph_orders::SERVICE,
+    shopgraph_notifications::SERVICE,
+    "router",
+];
+
+/// Runs `service` until the shutdown signal.
+pub async fn serve(service: &str) -> anyhow::Result<()> {
+    match service {
+        shopgraph_users::SERVICE => users().await,
+        shopgraph_products::SERVICE => products().await,
+        shopgraph_carts::SERVICE => carts().await,
+        shopgraph_orders::SERVICE => orders().await,
+        shopgraph_notifications::SERVICE => notifications().await,
+        "router" => router().await,
+        other => bail!(
+            "`{other}` is not a service of shopgraph (one of: {})",
+            SERVICES.join(", ")
+        ),
+    }
+}
+
+/// The kit configuration of `service`, with logging set up and the insecure-secret warning given.
+fn service_config(service: &str, default_port: u16) -> anyhow::Result<Config> {
+    let config = Config::load(service, default_port)?;
+    telemetry::init(config.log_format);
+    config.warn_if_insecure();
+    Ok(config)
+}
+
+/// The event transport: Redis Streams when `REDIS_URL` is set, otherwise none (with `warning` logged).
+async fn events(
+    config: &Config,
+    warning: &str,
+) -> anyhow::Result<Option<shopgraph_events::SharedTransport>> {
+    let transport = transport::from_config(config, None).await?;
+    if transport.is_none() {
+        tracing::warn!("REDIS_URL is not set: {warning}");
+    }
+    Ok(transport)
+}
+
+async fn listen(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    let listener = server::bind(config.listen).await?;
+    tracing::info!(
+        service = %config.service,
+        "listening on http://{}/graphql",
+        listener.local_addr()?
+    );
+    Ok(listener)
+}
+
+async fn users() -> anyhow::Result<()> {
+    let config = service_config(shopgraph_users::SERVICE, shopgraph_users::DEFAULT_PORT)?;
+    let db = shopgraph_users::connect(&config).await?;
+    let transport = events(&config, "domain events stay in the outbox, unpublished").await?;
+    let shutdown = Shutdown::on(server::shutdown_signal());
+    let background =
+        shopgraph_users::spawn_background(db.clone(), &config, transport, shutdown.clone());
+    let listener = listen(&config).await?;
+    server::serve(
+        listener,
+        shopgraph_users::router(db, &config),
+        shutdown.wait_owned(),
+    )
+    .await?;
+    background.join().await;
+    Ok(())
+}
+
+async fn products() -> anyhow::Result<()> {
+    let config = service_config(
+        shopgraph_products::SERVICE,
+        shopgraph_products::DEFAULT_PORT,
+    )?;
+    let settings = ReservationSettings::from_env()?;
+    let db = shopgraph_products::connect(&config).await?;
+    let transport = events(
+        &config,
+        "order events are not received and domain events stay in the outbox",
+    )
+    .await?;
+    let shutdown = Shutdown::on(server::shutdown_signal());
+    let background = shopgraph_products::spawn_background_with(
+        db.clone(),
+        &config,
+        &settings,
+        transport,
+        shutdown.clone(),
+    );
+    let listener = listen(&config).await?;
+    server::serve(
+        listener,
+        shopgraph_products::router(db, &config),
+        shutdown.wait_owned(),
+    )
+    .await?;
+    background.join().await;
+    Ok(())
+}
+
+async fn carts() -> anyhow::Result<()> {
+    let config = service_config(shopgraph_carts::SERVICE, shopgraph_carts::DEFAULT_PORT)?;
+    let db = shopgraph_carts::connect(&config).await?;
+    let transport = events(&config, "confirmed orders are not taken out of the carts").await?;
+    let shutdown = Shutdown::on(server::shutdown_signal());
+    let background =
+        shopgraph_carts::spawn_background(db.clone(), &config, transport, shutdown.clone());
+    let listener = listen(&config).await?;
+    server::serve(
+        listener,
+        shopgraph_carts::router(db, &config),
+        shutdown.wait_owned(),
+    )
+    .await?;
+    background.join().await;
+    Ok(())
+}
+
+async fn orders() -> anyhow::Result<()> {
+    let config = OrdersConfig::load(shopgraph_orders::SERVICE, shopgraph_orders::DEFAULT_PORT)?;
+    telemetry::init(config.service.log_format);
+    config.service.warn_if_insecure();
+    let db = shopgraph_orders::connect(&config.service).await?;
+    let payments = shopgraph_orders::payment_provider(db.clone(), &config);
+    let transport = events(
+        &config.service,
+        "domain events stay in the outbox and no saga events arrive",
+    )
+    .await?;
+    let shutdown = Shutdown::on(server::shutdown_signal());
+    let background = shopgraph_orders::spawn_background_with_payments(
+        db.clone(),
+        &config,
+        payments.clone(),
+        transport,
+        shutdown.clone(),
+    );
+    tracing::info!(carts = %config.carts_url, products = %config.products_url, "checkout asks");
+    let listener = listen(&config.service).await?;
+    server::serve(
+        listener,
+        shopgraph_orders::router_with_payments(db, &config, payments),
+        shutdown.wait_owned(),
+    )
+    .await?;
+    background.join().await;
+    Ok(())
+}
+
+async fn notifications() -> anyhow::Result<()> {
+    let config = service_config(
+        shopgraph_notifications::SERVICE,
+        shopgraph_notifications::DEFAULT_PORT,
+    )?;
+    let mail = MailConfig::from_env()?;
+    let db = shopgraph_notifications::connect(&config).await?;
+    let transport = events(&config, "no events are consumed, so no new notifications").await?;
+    let shutdown = Shutdown::on(server::shutdown_signal());
+    let background = shopgraph_notifications::spawn_background_with(
+        db.clone(),
+        &config,
+        transport,
+        BackgroundOptions::from_mail_config(&mail),
+        shutdown.clone(),
+    );
+    let listener = listen(&config).await?;
+    server::serve(
+        listener,
+        shopgraph_notifications::router(db, &config),
+        shutdown.wait_owned(),
+    )
+    .await?;
+    background.join().await;
+    Ok(())
+}
+
+/// The router, configured like its own binary without `--config`: `LISTEN_ADDR`, `SUPERGRAPH_PATH`,
+/// `SUBGRAPH_<NAME>_URL`, `LOG_FORMAT`.
+async fn router() -> anyhow::Result<()> {
+    let config = RouterConfig::load(None)?;
+    telemetry::init(if config.log_format == "json" {
+        LogFormat::Json
+    } else {
+        LogFormat::Text
+    });
+    let app = shopgraph_router::app(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(
+        "router listening on http://{}/graphql",
+        listener.local_addr()?
+    );
+    server::serve(listener, app, server::shutdown_signal()).await?;
+    Ok(())
+}
