@@ -5,10 +5,9 @@
 //! as separate processes from the one binary cargo builds for this package.
 
 use anyhow::{Context, bail};
-use shopgraph_events::{Shutdown, transport};
 use shopgraph_kit::config::LogFormat;
 use shopgraph_kit::{Config, server, telemetry};
-use shopgraph_notifications::{BackgroundOptions, MailConfig};
+use shopgraph_notifications::MailConfig;
 use shopgraph_orders::OrdersConfig;
 use shopgraph_products::reservations::ReservationSettings;
 use shopgraph_router::RouterConfig;
@@ -47,43 +46,9 @@ fn service_config(service: &str, default_port: u16) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-/// The event transport: Redis Streams when `REDIS_URL` is set, otherwise none (with `warning` logged).
-async fn events(
-    config: &Config,
-    warning: &str,
-) -> anyhow::Result<Option<shopgraph_events::SharedTransport>> {
-    let transport = transport::from_config(config, None).await?;
-    if transport.is_none() {
-        tracing::warn!("REDIS_URL is not set: {warning}");
-    }
-    Ok(transport)
-}
-
-async fn listen(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
-    let listener = server::bind(config.listen).await?;
-    tracing::info!(
-        service = %config.service,
-        "listening on http://{}/graphql",
-        listener.local_addr()?
-    );
-    Ok(listener)
-}
-
 async fn users() -> anyhow::Result<()> {
     let config = service_config(shopgraph_users::SERVICE, shopgraph_users::DEFAULT_PORT)?;
-    let db = shopgraph_users::connect(&config).await?;
-    let transport = events(&config, "domain events stay in the outbox, unpublished").await?;
-    let shutdown = Shutdown::on(server::shutdown_signal());
-    let background =
-        shopgraph_users::spawn_background(db.clone(), &config, transport, shutdown.clone());
-    let listener = listen(&config).await?;
-    server::serve(
-        listener,
-        shopgraph_users::router(db, &config),
-        shutdown.wait_owned(),
-    )
-    .await?;
-    background.join().await;
+    shopgraph_users::run(&config).await?;
     Ok(())
 }
 
@@ -93,46 +58,13 @@ async fn products() -> anyhow::Result<()> {
         shopgraph_products::DEFAULT_PORT,
     )?;
     let settings = ReservationSettings::from_env()?;
-    let db = shopgraph_products::connect(&config).await?;
-    let transport = events(
-        &config,
-        "order events are not received and domain events stay in the outbox",
-    )
-    .await?;
-    let shutdown = Shutdown::on(server::shutdown_signal());
-    let background = shopgraph_products::spawn_background_with(
-        db.clone(),
-        &config,
-        &settings,
-        transport,
-        shutdown.clone(),
-    );
-    let listener = listen(&config).await?;
-    server::serve(
-        listener,
-        shopgraph_products::router(db, &config),
-        shutdown.wait_owned(),
-    )
-    .await?;
-    background.join().await;
+    shopgraph_products::run(&config, &settings).await?;
     Ok(())
 }
 
 async fn carts() -> anyhow::Result<()> {
     let config = service_config(shopgraph_carts::SERVICE, shopgraph_carts::DEFAULT_PORT)?;
-    let db = shopgraph_carts::connect(&config).await?;
-    let transport = events(&config, "confirmed orders are not taken out of the carts").await?;
-    let shutdown = Shutdown::on(server::shutdown_signal());
-    let background =
-        shopgraph_carts::spawn_background(db.clone(), &config, transport, shutdown.clone());
-    let listener = listen(&config).await?;
-    server::serve(
-        listener,
-        shopgraph_carts::router(db, &config),
-        shutdown.wait_owned(),
-    )
-    .await?;
-    background.join().await;
+    shopgraph_carts::run(&config).await?;
     Ok(())
 }
 
@@ -140,30 +72,7 @@ async fn orders() -> anyhow::Result<()> {
     let config = OrdersConfig::load(shopgraph_orders::SERVICE, shopgraph_orders::DEFAULT_PORT)?;
     telemetry::init(config.service.log_format);
     config.service.warn_if_insecure();
-    let db = shopgraph_orders::connect(&config.service).await?;
-    let payments = shopgraph_orders::payment_provider(db.clone(), &config);
-    let transport = events(
-        &config.service,
-        "domain events stay in the outbox and no saga events arrive",
-    )
-    .await?;
-    let shutdown = Shutdown::on(server::shutdown_signal());
-    let background = shopgraph_orders::spawn_background_with_payments(
-        db.clone(),
-        &config,
-        payments.clone(),
-        transport,
-        shutdown.clone(),
-    );
-    tracing::info!(carts = %config.carts_url, products = %config.products_url, "checkout asks");
-    let listener = listen(&config.service).await?;
-    server::serve(
-        listener,
-        shopgraph_orders::router_with_payments(db, &config, payments),
-        shutdown.wait_owned(),
-    )
-    .await?;
-    background.join().await;
+    shopgraph_orders::run(&config).await?;
     Ok(())
 }
 
@@ -173,24 +82,7 @@ async fn notifications() -> anyhow::Result<()> {
         shopgraph_notifications::DEFAULT_PORT,
     )?;
     let mail = MailConfig::from_env()?;
-    let db = shopgraph_notifications::connect(&config).await?;
-    let transport = events(&config, "no events are consumed, so no new notifications").await?;
-    let shutdown = Shutdown::on(server::shutdown_signal());
-    let background = shopgraph_notifications::spawn_background_with(
-        db.clone(),
-        &config,
-        transport,
-        BackgroundOptions::from_mail_config(&mail),
-        shutdown.clone(),
-    );
-    let listener = listen(&config).await?;
-    server::serve(
-        listener,
-        shopgraph_notifications::router(db, &config),
-        shutdown.wait_owned(),
-    )
-    .await?;
-    background.join().await;
+    shopgraph_notifications::run(&config, &mail).await?;
     Ok(())
 }
 

@@ -57,3 +57,19 @@ pub fn spawn_background(
 pub async fn app(config: &Config) -> Result<Router, StartError> {
     Ok(router(connect(config).await?, config))
 }
+
+/// Runs the carts service process until Ctrl-C or SIGTERM (the body of its `main`).
+pub async fn run(config: &Config) -> Result<(), shopgraph_events::service::ServiceError> {
+    let db = connect(config).await?;
+    shopgraph_events::service::run(
+        config,
+        "confirmed orders are not taken out of the carts",
+        |transport, shutdown| {
+            (
+                router(db.clone(), config),
+                spawn_background(db, config, transport, shutdown),
+            )
+        },
+    )
+    .await
+}

@@ -12,8 +12,9 @@
 //! - the service crate's `spawn_background(db, &config, transport, shutdown) -> BackgroundTasks` spawns,
 //!   when there is a transport, `Relay::new(db, transport, SERVICE).run(shutdown)` and one
 //!   `Consumer::new(db, transport, SERVICE, handler).run(shutdown)` per handler;
-//! - `main` builds the transport with `transport::from_config(&config, None)` (Redis when `REDIS_URL`
-//!   is set) and runs the HTTP server and the background tasks until the shutdown signal.
+//! - the service crate's `run(&config, …)` hands its routes and background tasks to [`service::run`],
+//!   which builds the transport from the configuration (Redis when `REDIS_URL` is set) and runs both
+//!   until the shutdown signal; `main` loads the configuration and calls `run`.
 
 pub mod consumer;
 pub mod event;
@@ -21,6 +22,7 @@ pub mod lifecycle;
 pub mod outbox;
 pub mod processed;
 pub mod relay;
+pub mod service;
 pub mod transport;
 
 pub use consumer::{

@@ -128,3 +128,28 @@ pub async fn app(config: &Config) -> Result<Router, StartError> {
     let db = connect(config).await?;
     Ok(router(db, config))
 }
+
+/// Runs the notifications service process until Ctrl-C or SIGTERM (the body of its `main`).
+pub async fn run(
+    config: &Config,
+    mail: &MailConfig,
+) -> Result<(), shopgraph_events::service::ServiceError> {
+    let db = connect(config).await?;
+    shopgraph_events::service::run(
+        config,
+        "no events are consumed, so no new notifications",
+        |transport, shutdown| {
+            (
+                router(db.clone(), config),
+                spawn_background_with(
+                    db,
+                    config,
+                    transport,
+                    BackgroundOptions::from_mail_config(mail),
+                    shutdown,
+                ),
+            )
+        },
+    )
+    .await
+}

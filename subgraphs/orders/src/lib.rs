@@ -120,3 +120,21 @@ pub async fn app(config: &OrdersConfig) -> Result<Router, StartError> {
     let db = connect(&config.service).await?;
     Ok(router(db, config))
 }
+
+/// Runs the orders service process until Ctrl-C or SIGTERM (the body of its `main`).
+pub async fn run(config: &OrdersConfig) -> Result<(), shopgraph_events::service::ServiceError> {
+    let db = connect(&config.service).await?;
+    let payments = payment_provider(db.clone(), config);
+    tracing::info!(carts = %config.carts_url, products = %config.products_url, "checkout asks");
+    shopgraph_events::service::run(
+        &config.service,
+        "domain events stay in the outbox and no saga events arrive",
+        |transport, shutdown| {
+            (
+                router_with_payments(db.clone(), config, payments.clone()),
+                spawn_background_with_payments(db, config, payments, transport, shutdown),
+            )
+        },
+    )
+    .await
+}

@@ -93,3 +93,22 @@ pub async fn app(config: &Config) -> Result<Router, StartError> {
     let db = connect(config).await?;
     Ok(router(db, config))
 }
+
+/// Runs the products service process until Ctrl-C or SIGTERM (the body of its `main`).
+pub async fn run(
+    config: &Config,
+    settings: &reservations::ReservationSettings,
+) -> Result<(), shopgraph_events::service::ServiceError> {
+    let db = connect(config).await?;
+    shopgraph_events::service::run(
+        config,
+        "order events are not received and domain events stay in the outbox",
+        |transport, shutdown| {
+            (
+                router(db.clone(), config),
+                spawn_background_with(db, config, settings, transport, shutdown),
+            )
+        },
+    )
+    .await
+}

@@ -56,3 +56,19 @@ pub async fn app(config: &Config) -> Result<Router, StartError> {
     let db = connect(config).await?;
     Ok(router(db, config))
 }
+
+/// Runs the users service process until Ctrl-C or SIGTERM (the body of its `main`).
+pub async fn run(config: &Config) -> Result<(), shopgraph_events::service::ServiceError> {
+    let db = connect(config).await?;
+    shopgraph_events::service::run(
+        config,
+        "domain events stay in the outbox, unpublished",
+        |transport, shutdown| {
+            (
+                router(db.clone(), config),
+                spawn_background(db, config, transport, shutdown),
+            )
+        },
+    )
+    .await
+}

@@ -1,8 +1,7 @@
-//! The users subgraph service: configuration from file and environment, the event transport (Redis when
-//! `REDIS_URL` is set), then the HTTP server and the outbox relay until Ctrl-C or SIGTERM.
+//! The users subgraph service: configuration from file and environment, then the service (HTTP
+//! server, outbox relay over Redis when `REDIS_URL` is set) until Ctrl-C or SIGTERM.
 
-use shopgraph_events::{Shutdown, transport};
-use shopgraph_kit::{Config, server, telemetry};
+use shopgraph_kit::{Config, telemetry};
 use shopgraph_users::{DEFAULT_PORT, SERVICE};
 
 #[tokio::main]
@@ -10,26 +9,6 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::load(SERVICE, DEFAULT_PORT)?;
     telemetry::init(config.log_format);
     config.warn_if_insecure();
-    let db = shopgraph_users::connect(&config).await?;
-    let transport = transport::from_config(&config, None).await?;
-    if transport.is_none() {
-        tracing::warn!("REDIS_URL is not set: domain events stay in the outbox, unpublished");
-    }
-    let shutdown = Shutdown::on(server::shutdown_signal());
-    let background =
-        shopgraph_users::spawn_background(db.clone(), &config, transport, shutdown.clone());
-    let listener = server::bind(config.listen).await?;
-    tracing::info!(
-        service = SERVICE,
-        "listening on http://{}/graphql",
-        listener.local_addr()?
-    );
-    server::serve(
-        listener,
-        shopgraph_users::router(db, &config),
-        shutdown.wait_owned(),
-    )
-    .await?;
-    background.join().await;
+    shopgraph_users::run(&config).await?;
     Ok(())
 }
