@@ -19,7 +19,9 @@ pub struct RouterConfig {
     pub subgraphs: BTreeMap<String, SubgraphConfig>,
     /// Timeout of one subgraph request unless a subgraph sets its own.
     pub subgraph_timeout_ms: u64,
-    /// Client request headers forwarded to every subgraph (lower-case names).
+    /// Client request headers forwarded to every subgraph (lower-case names). A request without a
+    /// `traceparent` gets a new one when `traceparent` is in this list, so every subgraph request (and
+    /// every domain event it causes) carries a trace context.
     pub propagate_headers: Vec<String>,
     /// Whether clients may introspect the API schema.
     pub introspection: bool,
@@ -53,7 +55,7 @@ impl Default for RouterConfig {
             supergraph: PathBuf::from("schema/supergraph.graphql"),
             subgraphs: BTreeMap::new(),
             subgraph_timeout_ms: 30_000,
-            propagate_headers: vec![String::from("authorization")],
+            propagate_headers: vec![String::from("authorization"), String::from("traceparent")],
             introspection: true,
             expose_query_plan: true,
             max_request_bytes: 2 * 1024 * 1024,

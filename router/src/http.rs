@@ -272,7 +272,11 @@ async fn run(
         && headers
             .get(PLAN_HEADER)
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"include"));
-    let forwarded = forwarded_headers(headers, &state.propagate);
+    let mut forwarded = forwarded_headers(headers, &state.propagate);
+    let traceparent = HeaderName::from_static("traceparent");
+    if state.propagate.contains(&traceparent) && !forwarded.contains_key(&traceparent) {
+        forwarded.insert(traceparent, new_traceparent());
+    }
     let policy = RequestPolicy {
         allow_mutations,
         want_plan,
@@ -295,6 +299,15 @@ async fn run(
 }
 
 /// `application/graphql-response+json` clients get 400 for request errors; plain JSON clients 200.
+/// A fresh W3C trace context: version 00, a random trace id and parent id, sampled.
+fn new_traceparent() -> HeaderValue {
+    let trace: u128 = rand::random::<u128>().max(1);
+    let parent: u64 = rand::random::<u64>().max(1);
+    HeaderValue::from_str(&format!("00-{trace:032x}-{parent:016x}-01")).unwrap_or_else(|_| {
+        HeaderValue::from_static("00-00000000000000000000000000000001-0000000000000001-01")
+    })
+}
+
 fn wants_graphql_response_json(headers: &HeaderMap) -> bool {
     headers
         .get(ACCEPT)

@@ -533,6 +533,45 @@ async fn authorization_is_forwarded_and_other_headers_are_not() {
 }
 
 #[tokio::test]
+async fn trace_context_is_forwarded_or_started_and_does_not_defeat_sharing() {
+    let h = Harness::start().await;
+    let given = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    h.request(
+        json!({ "query": "{ me { name } }" }),
+        &[("traceparent", given)],
+    )
+    .await;
+    h.request(json!({ "query": "{ me { name } }" }), &[]).await;
+    let received = h.accounts.received();
+    assert_eq!(received[0].headers.get("traceparent").unwrap(), given);
+    let started = received[1]
+        .headers
+        .get("traceparent")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let parts: Vec<&str> = started.split('-').collect();
+    assert_eq!(parts.len(), 4, "{started}");
+    assert_eq!(
+        (parts[0], parts[1].len(), parts[2].len(), parts[3]),
+        ("00", 32, 16, "01")
+    );
+    assert_ne!(started, given);
+
+    // Identical queries in flight together still share one subgraph request although each client
+    // request has its own trace context.
+    h.accounts
+        .set_behaviour(Behaviour::Delay(Duration::from_millis(300)));
+    let before = h.accounts.received().len();
+    let (a, b) = tokio::join!(
+        h.query("{ me { name } }", json!({})),
+        h.query("{ me { name } }", json!({}))
+    );
+    assert_eq!(a, b);
+    assert_eq!(h.accounts.received().len(), before + 1);
+}
+
+#[tokio::test]
 async fn introspection_is_answered_by_the_router() {
     let h = Harness::start().await;
     let response = h

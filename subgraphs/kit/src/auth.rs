@@ -172,6 +172,11 @@ impl Viewer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerAuthorization(pub String);
 
+/// The caller's W3C `traceparent` header, when it sent one: the trace context that events produced
+/// while serving the request carry on.
+#[derive(Debug, Clone)]
+pub struct TraceParent(pub String);
+
 static ANONYMOUS: Viewer = Viewer::Anonymous;
 
 /// Access to the request's `Viewer` from a resolver.

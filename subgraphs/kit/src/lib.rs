@@ -11,7 +11,7 @@ pub mod server;
 pub mod telemetry;
 pub mod test_database;
 
-pub use auth::{CallerAuthorization, Claims, JwtKeys, Role, Viewer, ViewerExt};
+pub use auth::{CallerAuthorization, Claims, JwtKeys, Role, TraceParent, Viewer, ViewerExt};
 pub use config::{Config, ConfigError, JwtConfig};
 pub use error::{ErrorCode, StartError};
 pub use money::Money;

@@ -18,7 +18,7 @@ use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
-use crate::auth::{CallerAuthorization, JwtKeys, Viewer};
+use crate::auth::{CallerAuthorization, JwtKeys, TraceParent, Viewer};
 use crate::error::StartError;
 
 struct GraphqlState<Q, M, S> {
@@ -73,6 +73,12 @@ where
         .and_then(|value| value.to_str().ok())
     {
         request = request.data(CallerAuthorization(value.to_owned()));
+    }
+    if let Some(value) = headers
+        .get("traceparent")
+        .and_then(|value| value.to_str().ok())
+    {
+        request = request.data(TraceParent(value.to_owned()));
     }
     state.schema.execute(request).await.into()
 }

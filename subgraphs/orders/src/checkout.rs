@@ -23,6 +23,8 @@ pub struct CheckoutRequest {
     pub user_id: Uuid,
     /// The caller's `Authorization` header, forwarded to carts (and products).
     pub authorization: Option<String>,
+    /// Trace context of the request, carried on by `OrderPlaced`.
+    pub traceparent: Option<String>,
     pub idempotency_key: String,
     pub payment_token: String,
     pub address: RawAddress,
@@ -88,6 +90,7 @@ pub async fn checkout(
         payment_token: token.to_owned(),
         address,
         snapshot,
+        traceparent: request.traceparent,
     };
     Ok(store::place(db, new).await?)
 }

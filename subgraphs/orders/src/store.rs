@@ -67,6 +67,8 @@ pub struct NewOrder {
     pub payment_token: String,
     pub address: ShippingAddress,
     pub snapshot: CartSnapshot,
+    /// Trace context of the checkout request, carried on by `OrderPlaced`.
+    pub traceparent: Option<String>,
 }
 
 /// What placing an order did.
@@ -172,7 +174,7 @@ pub async fn place(db: &DatabaseConnection, new: NewOrder) -> Result<Placed, Sto
             .collect(),
         total: EventMoney::new(snapshot.total, snapshot.currency.clone()),
     };
-    outbox::append(&txn, crate::SERVICE, event, None).await?;
+    outbox::append(&txn, crate::SERVICE, event, new.traceparent.clone()).await?;
     txn.commit().await?;
     outbox::wake_relays();
     Ok(Placed::Created(order))

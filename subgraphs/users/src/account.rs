@@ -123,12 +123,15 @@ pub struct NewAccount {
     pub password: String,
     pub name: String,
     pub role: Role,
+    /// Trace context of the request, carried on by `UserRegistered`.
+    pub traceparent: Option<String>,
 }
 
 /// Opens an account and records `UserRegistered` in the outbox in the same transaction. A taken email
 /// (in any letter case or surrounding spaces) is `EmailTaken`, decided by the unique index, so of two
 /// racing registrations exactly one succeeds, and only its event is written.
 pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<user::Model, AccountError> {
+    let traceparent = new.traceparent.clone();
     let email = normalize_email(&new.email)?;
     check_new_password(&new.password)?;
     let name = normalize_name(&new.name)?;
@@ -150,7 +153,7 @@ pub async fn create(db: &DatabaseConnection, new: NewAccount) -> Result<user::Mo
         email: account.email.clone(),
         name: account.name.clone(),
     };
-    outbox::append(&txn, crate::SERVICE, event, None).await?;
+    outbox::append(&txn, crate::SERVICE, event, traceparent).await?;
     txn.commit().await?;
     outbox::wake_relays();
     Ok(account)

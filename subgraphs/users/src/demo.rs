@@ -33,6 +33,7 @@ pub async fn seed(db: &DatabaseConnection) -> Result<(), DbErr> {
             password: password.to_owned(),
             name: name.to_owned(),
             role,
+            traceparent: None,
         };
         match account::create(db, new).await {
             // Created, or created by a concurrent seed in the meantime.

@@ -804,3 +804,32 @@ async fn the_background_relay_publishes_registrations_to_the_transport() {
     assert_eq!(rows.len(), 1);
     assert!(rows[0].published_at.is_some());
 }
+
+#[tokio::test]
+async fn the_registration_event_carries_the_requests_trace_context() {
+    let app = spawn_app().await;
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let response: Value = app
+        .client
+        .post(format!("{}/graphql", app.base_url))
+        .header("traceparent", traceparent)
+        .json(&json!({
+            "query": "mutation($input: RegisterInput!) { register(input: $input) { user { id } } }",
+            "variables": { "input": { "email": "grace@example.com", "password": "cobol-compiler", "name": "Grace" } }
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_no_errors(&response);
+    let events = app.outbox_events().await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].traceparent.as_deref(), Some(traceparent));
+
+    // Without one, the event has none.
+    app.register_ok("alan@example.com", "turing-machine", "Alan")
+        .await;
+    assert_eq!(app.outbox_events().await[1].traceparent, None);
+}

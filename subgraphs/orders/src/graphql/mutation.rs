@@ -5,7 +5,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::error::internal;
-use shopgraph_kit::{CallerAuthorization, Claims, ErrorCode, ViewerExt};
+use shopgraph_kit::{CallerAuthorization, Claims, ErrorCode, TraceParent, ViewerExt};
 
 use super::types::{Order, may_see_orders_of};
 use super::{NOT_YOURS, checkout_error, lifecycle_error, parse_order_id};
@@ -70,6 +70,7 @@ impl Mutation {
             authorization: ctx
                 .data_opt::<CallerAuthorization>()
                 .map(|header| header.0.clone()),
+            traceparent: ctx.data_opt::<TraceParent>().map(|t| t.0.clone()),
             idempotency_key,
             payment_token: input.payment_token,
             address: RawAddress {

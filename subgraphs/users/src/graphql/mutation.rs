@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::error::internal;
-use shopgraph_kit::{JwtKeys, Role, ViewerExt};
+use shopgraph_kit::{JwtKeys, Role, TraceParent, ViewerExt};
 
 use super::account_error;
 use super::user::User;
@@ -54,6 +54,7 @@ impl Mutation {
             password: input.password,
             name: input.name,
             role: Role::Customer,
+            traceparent: ctx.data_opt::<TraceParent>().map(|t| t.0.clone()),
         };
         let account = account::create(db, new).await.map_err(account_error)?;
         signed_in(ctx, account)
