@@ -1,7 +1,7 @@
 //! `cargo run` (or `cargo run --release`): the whole shopgraph platform on this machine — the router
-//! and every subgraph on their own ports, each over its own SQLite file under `data/`, with demo data, events on an
-//! in-process bus (or Redis Streams when `REDIS_URL` is set) — until Ctrl-C. `shopgraph serve
-//! <service>` instead runs one service on its own, like that service's own binary.
+//! and every subgraph on their own ports, each over its own SQLite file under `data/`, with demo data,
+//! events on an in-process bus (or Redis Streams when `REDIS_URL` is set) — until Ctrl-C.
+//! `shopgraph serve <service>` instead runs one service on its own, like that service's own binary.
 
 mod serve;
 
