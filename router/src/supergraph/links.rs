@@ -1,5 +1,6 @@
 //! The `@link`s on the supergraph's schema definition: which specs it uses, under which namespace, and
-//! which of their elements are imported under local names. Everything linked is machinery, not API.
+//! which of their elements are imported under local names — enough to find the join spec's directives
+//! and to tell machinery types from API types.
 
 use apollo_compiler::ast::{self, Value};
 use apollo_compiler::{Name, Schema};
@@ -78,17 +79,6 @@ impl Links {
         Name::new_unchecked(&format!("{}__{element}", self.join_namespace))
     }
 
-    /// Local name of the directive that marks inaccessible elements, when that spec is linked.
-    pub(crate) fn inaccessible_directive(&self) -> Option<String> {
-        let spec = self.specs.iter().find(|s| s.name == "inaccessible")?;
-        Some(
-            spec.imports
-                .iter()
-                .find(|(element, _)| element == "@inaccessible")
-                .map_or_else(|| spec.namespace.clone(), |(_, local)| local.clone()),
-        )
-    }
-
     /// Whether a type belongs to a linked spec (`join__Graph`, `link__Import`, …).
     pub(crate) fn is_machinery_type(&self, name: &str) -> bool {
         self.specs.iter().any(|spec| {
@@ -97,18 +87,6 @@ impl Links {
                     .imports
                     .iter()
                     .any(|(element, local)| !element.starts_with('@') && local == name)
-        })
-    }
-
-    /// Whether a directive belongs to a linked spec (`@join__type`, `@link`, `@inaccessible`, `@tag`…).
-    pub(crate) fn is_machinery_directive(&self, name: &str) -> bool {
-        self.specs.iter().any(|spec| {
-            name == spec.namespace
-                || name.starts_with(&format!("{}__", spec.namespace))
-                || spec
-                    .imports
-                    .iter()
-                    .any(|(element, local)| element.starts_with('@') && local == name)
         })
     }
 }

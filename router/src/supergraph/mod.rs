@@ -2,9 +2,10 @@
 //! supergraph SDL once — which subgraphs define a type and with which keys (`@join__type`), which subgraphs
 //! resolve a field and under which conditions (`@join__field`: external, requires, provides, override),
 //! interface implementations and union members per subgraph, and the subgraphs' names and URLs
-//! (`join__Graph`). The client-facing API schema is derived in [`api_schema`].
+//! (`join__Graph`). The client-facing API schema comes from the composer's derivation
+//! (`shopgraph_schema::check::derive_api_schema`), so the router serves exactly what `schema check`
+//! compares.
 
-pub mod api_schema;
 pub mod field_set;
 mod links;
 
@@ -270,7 +271,8 @@ impl Supergraph {
             types.insert(name.clone(), info);
         }
         fill_possible_types(&schema, &mut types, &reader)?;
-        let api_schema = api_schema::derive(&schema, &links)?;
+        let api_schema = shopgraph_schema::check::derive_api_schema(&schema)
+            .map_err(SupergraphError::InvalidApiSchema)?;
         let api_implementers = api_schema.implementers_map();
         Ok(Supergraph {
             schema,

@@ -113,14 +113,20 @@ fn import(value: &ast::Value) -> Option<(String, String)> {
 pub fn api_schema(supergraph_sdl: &str, path: &str) -> Result<Valid<Schema>, String> {
     let supergraph = Schema::parse_and_validate(supergraph_sdl, path)
         .map_err(|invalid| format!("not a valid schema:\n{}", invalid.errors))?;
-    let links = Links::read(&supergraph);
+    derive_api_schema(&supergraph)
+}
+
+/// Derives the API schema from a parsed supergraph: the one derivation the router serves and
+/// `schema check` compares. The error says why the result is not a valid schema.
+pub fn derive_api_schema(supergraph: &Schema) -> Result<Valid<Schema>, String> {
+    let links = Links::read(supergraph);
     let inaccessible = links.inaccessible();
     let hidden = |directives: &ast::DirectiveList| {
         inaccessible
             .as_deref()
             .is_some_and(|name| directives.get(name).is_some())
     };
-    let mut schema = supergraph.into_inner();
+    let mut schema = supergraph.clone();
     let removed: HashSet<Name> = schema
         .types
         .iter()

@@ -15,7 +15,7 @@ use apollo_compiler::Schema;
 use apollo_compiler::validation::Valid;
 use serde::Serialize;
 
-pub use api_schema::api_schema;
+pub use api_schema::{api_schema, derive_api_schema};
 pub use diff::{Change, ChangeCode, Severity, diff};
 pub use operations::{OperationFile, read_operations};
 
