@@ -164,53 +164,49 @@ pub fn derive_api_schema(supergraph: &Schema) -> Result<Valid<Schema>, String> {
             strip(&mut argument.make_mut().directives);
         }
     }
+    // Objects and interfaces: no machinery directives, no removed interfaces, no hidden or orphaned
+    // fields and arguments.
+    let clean_composite = |directives: &mut apollo_compiler::schema::DirectiveList,
+                           interfaces: &mut apollo_compiler::collections::IndexSet<
+        apollo_compiler::schema::ComponentName,
+    >,
+                           fields: &mut apollo_compiler::collections::IndexMap<
+        Name,
+        apollo_compiler::schema::Component<ast::FieldDefinition>,
+    >| {
+        directives
+            .0
+            .retain(|d| !links.is_machinery_directive(&d.name));
+        interfaces.retain(|i| !removed.contains(&i.name));
+        fields.retain(|_, f| !hidden(&f.directives) && !gone(&f.ty));
+        for field in fields.values_mut() {
+            let field = field.make_mut();
+            strip(&mut field.directives);
+            field
+                .arguments
+                .retain(|a| !hidden(&a.directives) && !gone(&a.ty));
+            for argument in &mut field.arguments {
+                strip(&mut argument.make_mut().directives);
+            }
+        }
+    };
     for ty in schema.types.values_mut() {
         match ty {
             ExtendedType::Object(object) => {
                 let object = object.make_mut();
-                object
-                    .directives
-                    .0
-                    .retain(|d| !links.is_machinery_directive(&d.name));
-                object
-                    .implements_interfaces
-                    .retain(|i| !removed.contains(&i.name));
-                object
-                    .fields
-                    .retain(|_, f| !hidden(&f.directives) && !gone(&f.ty));
-                for field in object.fields.values_mut() {
-                    let field = field.make_mut();
-                    strip(&mut field.directives);
-                    field
-                        .arguments
-                        .retain(|a| !hidden(&a.directives) && !gone(&a.ty));
-                    for argument in &mut field.arguments {
-                        strip(&mut argument.make_mut().directives);
-                    }
-                }
+                clean_composite(
+                    &mut object.directives,
+                    &mut object.implements_interfaces,
+                    &mut object.fields,
+                );
             }
             ExtendedType::Interface(interface) => {
                 let interface = interface.make_mut();
-                interface
-                    .directives
-                    .0
-                    .retain(|d| !links.is_machinery_directive(&d.name));
-                interface
-                    .implements_interfaces
-                    .retain(|i| !removed.contains(&i.name));
-                interface
-                    .fields
-                    .retain(|_, f| !hidden(&f.directives) && !gone(&f.ty));
-                for field in interface.fields.values_mut() {
-                    let field = field.make_mut();
-                    strip(&mut field.directives);
-                    field
-                        .arguments
-                        .retain(|a| !hidden(&a.directives) && !gone(&a.ty));
-                    for argument in &mut field.arguments {
-                        strip(&mut argument.make_mut().directives);
-                    }
-                }
+                clean_composite(
+                    &mut interface.directives,
+                    &mut interface.implements_interfaces,
+                    &mut interface.fields,
+                );
             }
             ExtendedType::Union(union) => {
                 let union = union.make_mut();
