@@ -17,6 +17,9 @@ pub mod codes {
     pub const SUBREQUEST_TIMEOUT: &str = "SUBREQUEST_TIMEOUT";
     pub const INVALID_RESPONSE_VALUE: &str = "INVALID_RESPONSE_VALUE";
     pub const NON_NULL_VIOLATION: &str = "NON_NULL_VIOLATION";
+    /// An object that an entity fetch should have sent could not be (incomplete representation,
+    /// no `__typename`, or a type no input matches).
+    pub const ENTITY_REPRESENTATION_INVALID: &str = "ENTITY_REPRESENTATION_INVALID";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
 }
 

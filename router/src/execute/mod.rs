@@ -72,7 +72,12 @@ pub async fn execute(
         // Start everything that is ready; fetches with nothing to send finish at once.
         while let Some(id) = ready.pop() {
             let fetch = &plan.fetches[id];
-            match prepare(fetch, &result.tree, variables) {
+            let mut unsent = Vec::new();
+            let prepared = prepare(fetch, &result.tree, variables, &mut unsent);
+            if !unsent.is_empty() {
+                report_unsent(fetch, &unsent, &mut result);
+            }
+            match prepared {
                 Some(prepared) => {
                     let endpoint = &context.endpoints[fetch.subgraph];
                     let body = prepared.body.clone();
@@ -140,8 +145,83 @@ fn release(dependents: &[usize], waiting_on: &mut [usize], ready: &mut Vec<usize
     }
 }
 
+/// Never silent: an object an entity fetch should have sent but could not gets an error at its path
+/// (and a log line), unless an earlier failure already explains it (a failed fetch that filled
+/// this path, or an error at or above the object).
+fn report_unsent(
+    fetch: &Fetch,
+    unsent: &[(ObjectId, usize, representations::Unsent)],
+    result: &mut ExecutionResult,
+) {
+    let Some(entity) = &fetch.entity else {
+        return;
+    };
+    for (path_index, path) in entity.paths.iter().enumerate() {
+        if result
+            .failed_paths
+            .iter()
+            .any(|failed| path.starts_with(failed) || failed.starts_with(path))
+        {
+            continue;
+        }
+        let mut found: Vec<(Vec<PathSegment>, &representations::Unsent)> = Vec::new();
+        representations::walk_with_paths(&result.tree, path, &mut |id, concrete| {
+            if let Some((_, _, why)) = unsent
+                .iter()
+                .find(|(object, index, _)| *object == id && *index == path_index)
+            {
+                found.push((concrete.to_vec(), why));
+            }
+        });
+        for (object_path, why) in found {
+            let explained = result.errors.iter().any(|e| {
+                e.path
+                    .as_ref()
+                    .is_some_and(|p| object_path.starts_with(p) || p.starts_with(&object_path))
+            });
+            if explained {
+                continue;
+            }
+            let message = format!(
+                "cannot fetch from subgraph '{}' for the object at {}: {}",
+                fetch.service,
+                display_concrete_path(&object_path),
+                why.describe()
+            );
+            tracing::warn!(service = %fetch.service, fetch = fetch.id, "{message}");
+            let object_path = client_visible(&object_path);
+            result.errors.push(
+                GraphqlError::new(message, codes::ENTITY_REPRESENTATION_INVALID)
+                    .with_service(&fetch.service)
+                    .with_path(object_path),
+            );
+        }
+    }
+}
+
+fn display_concrete_path(path: &[PathSegment]) -> String {
+    let parts: Vec<String> = path
+        .iter()
+        .map(|segment| match segment {
+            PathSegment::Key(key) => key.clone(),
+            PathSegment::Index(i) => i.to_string(),
+        })
+        .collect();
+    if parts.is_empty() {
+        String::from("(root)")
+    } else {
+        parts.join(".")
+    }
+}
+
 /// The request body of a fetch, or `None` when an entity fetch has no representations to send.
-fn prepare(fetch: &Fetch, tree: &Tree, variables: &JsonMap) -> Option<PreparedFetch> {
+/// Objects that should have been sent but could not be go to `unsent`.
+fn prepare(
+    fetch: &Fetch,
+    tree: &Tree,
+    variables: &JsonMap,
+    unsent: &mut Vec<(ObjectId, usize, representations::Unsent)>,
+) -> Option<PreparedFetch> {
     let mut body = Vec::with_capacity(fetch.operation_json.len() + 256);
     body.extend_from_slice(b"{\"query\":");
     body.extend_from_slice(fetch.operation_json.as_bytes());
@@ -154,7 +234,8 @@ fn prepare(fetch: &Fetch, tree: &Tree, variables: &JsonMap) -> Option<PreparedFe
     let mut targets = Vec::new();
     if let Some(entity) = &fetch.entity {
         body.extend_from_slice(b"\"representations\":[");
-        let collected = representations::collect(tree, entity, &mut body);
+        let mut collected = representations::collect(tree, entity, &mut body);
+        unsent.append(&mut collected.unsent);
         if collected.count == 0 {
             return None;
         }

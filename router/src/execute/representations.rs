@@ -16,6 +16,35 @@ pub struct Collected {
     /// For each representation, the objects it stands for, each with the index of the path it was
     /// found at.
     pub targets: Vec<Vec<(ObjectId, usize)>>,
+    /// Objects that should have been sent but could not be, with the index of their path and why.
+    pub unsent: Vec<(ObjectId, usize, Unsent)>,
+}
+
+/// Why an object at an entity fetch's path was not sent. Never silent: each becomes an error at the
+/// object's path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsent {
+    /// A field of the representation (a key or a required field) has no usable value.
+    Incomplete { type_name: String, field: String },
+    /// The object has no `__typename`, so no input can match it.
+    NoTypename,
+    /// The fetch serves every object at the path (it was planned for an interface), yet the
+    /// object's type matches none of its inputs.
+    Unmatched { type_name: String },
+}
+
+impl Unsent {
+    pub fn describe(&self) -> String {
+        match self {
+            Unsent::Incomplete { type_name, field } => {
+                format!("the {type_name} object has no usable value for '{field}'")
+            }
+            Unsent::NoTypename => String::from("the object has no __typename"),
+            Unsent::Unmatched { type_name } => {
+                format!("its type {type_name} matches no input of the fetch")
+            }
+        }
+    }
 }
 
 /// Appends the distinct representations of the objects at the fetch's paths to `out`, separated by
@@ -31,11 +60,22 @@ pub fn collect(tree: &Tree, entity: &EntityFetch, out: &mut Vec<u8>) -> Collecte
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
     let mut targets: Vec<Vec<(ObjectId, usize)>> = Vec::new();
     let mut index: FastHashMap<u64, Vec<usize>> = FastHashMap::default();
+    let mut unsent = Vec::new();
+    // Planned for an interface: every object at the paths is meant to be sent.
+    let serves_every_object = entity
+        .inputs
+        .iter()
+        .any(|(t, input)| input.as_type.as_ref() == Some(t));
     for (object, path_index) in objects {
         let Some(typename) = tree.typename_bytes(object) else {
+            unsent.push((object, path_index, Unsent::NoTypename));
             continue;
         };
         let Some((_, input)) = entity.inputs.iter().find(|(t, _)| t.as_bytes() == typename) else {
+            if serves_every_object {
+                let type_name = String::from_utf8_lossy(typename).into_owned();
+                unsent.push((object, path_index, Unsent::Unmatched { type_name }));
+            }
             continue;
         };
         let mark = out.len();
@@ -43,8 +83,10 @@ pub fn collect(tree: &Tree, entity: &EntityFetch, out: &mut Vec<u8>) -> Collecte
             out.push(b',');
         }
         let start = out.len();
-        if !write_object(tree, object, input, out, true) {
+        if let Err(field) = write_object(tree, object, input, out, true) {
             out.truncate(mark);
+            let type_name = String::from_utf8_lossy(typename).into_owned();
+            unsent.push((object, path_index, Unsent::Incomplete { type_name, field }));
             continue;
         }
         let hash = {
@@ -73,6 +115,7 @@ pub fn collect(tree: &Tree, entity: &EntityFetch, out: &mut Vec<u8>) -> Collecte
     Collected {
         count: ranges.len(),
         targets,
+        unsent,
     }
 }
 
@@ -136,15 +179,16 @@ pub fn walk_with_paths(
     go(tree, &Value::Object(Tree::ROOT), path, &mut current, visit);
 }
 
-/// Writes the fields of `input` read from `object`. Returns false when a top-level field is missing
-/// (an earlier fetch failed), since the subgraph could not resolve such a representation.
+/// Writes the fields of `input` read from `object`. Fails with the name of the field when a
+/// top-level field is missing or a non-null one is null (an earlier fetch failed, or a subgraph
+/// answered less than it should): the subgraph could not resolve such a representation.
 fn write_object(
     tree: &Tree,
     object: ObjectId,
     input: &InputSelection,
     out: &mut Vec<u8>,
     top: bool,
-) -> bool {
+) -> Result<(), String> {
     out.push(b'{');
     let mut first = true;
     let typename = tree.typename_bytes(object);
@@ -165,7 +209,7 @@ fn write_object(
         written.push(field.name.as_str());
         let Some(value) = tree.get(object, &field.tree_key) else {
             if top {
-                return false;
+                return Err(field.name.to_string());
             }
             continue;
         };
@@ -181,7 +225,7 @@ fn write_object(
         }
         if field.non_null && matches!(value, Value::Null) {
             // A required value is missing (its fetch failed): the subgraph could not use this.
-            return false;
+            return Err(field.name.to_string());
         }
         if !first {
             out.push(b',');
@@ -189,12 +233,11 @@ fn write_object(
         first = false;
         write_string(out, &field.name);
         out.push(b':');
-        if !write_value(tree, value, field.selection.as_ref(), out) {
-            return false;
-        }
+        write_value(tree, value, field.selection.as_ref(), out)
+            .map_err(|inner| format!("{}.{inner}", field.name))?;
     }
     out.push(b'}');
-    true
+    Ok(())
 }
 
 fn write_value(
@@ -202,7 +245,7 @@ fn write_value(
     value: &Value,
     selection: Option<&InputSelection>,
     out: &mut Vec<u8>,
-) -> bool {
+) -> Result<(), String> {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -214,22 +257,16 @@ fn write_value(
                 if i > 0 {
                     out.push(b',');
                 }
-                if !write_value(tree, item, selection, out) {
-                    return false;
-                }
+                write_value(tree, item, selection, out)?;
             }
             out.push(b']');
         }
         Value::Object(id) => match selection {
-            Some(selection) => {
-                if !write_object(tree, *id, selection, out, false) {
-                    return false;
-                }
-            }
+            Some(selection) => write_object(tree, *id, selection, out, false)?,
             None => write_raw_object(tree, *id, out),
         },
     }
-    true
+    Ok(())
 }
 
 /// A custom scalar holding an object: all of it.
@@ -241,7 +278,8 @@ fn write_raw_object(tree: &Tree, id: ObjectId, out: &mut Vec<u8>) {
         }
         write_text(out, tree, key);
         out.push(b':');
-        write_value(tree, value, None, out);
+        // Without a selection nothing can be missing.
+        let _ = write_value(tree, value, None, out);
     }
     out.push(b'}');
 }

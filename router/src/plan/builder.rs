@@ -40,8 +40,6 @@ pub enum PlanError {
         subgraph: String,
         path: String,
     },
-    #[error("the requirements of {type_name}.{field} depend on the fetch that needs them")]
-    Cycle { type_name: String, field: String },
     #[error("requirements nest deeper than {MAX_INTERNAL_DEPTH} levels at {type_name}")]
     TooDeep { type_name: String },
     #[error("the schema has no {0} root type")]
@@ -51,7 +49,7 @@ pub enum PlanError {
 type GroupId = usize;
 
 /// A fetch being built.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Group {
     subgraph: SubgraphId,
     /// `Some` for root operations.
@@ -63,6 +61,13 @@ struct Group {
     selection: FetchSelection,
     inputs: Vec<(Name, InputSelection)>,
     deps: BTreeSet<GroupId>,
+}
+
+/// The `@requires` of one field, planned: what its representation carries and which groups fetch it.
+#[derive(Debug)]
+struct Requirement {
+    inputs: InputSelection,
+    touched: BTreeSet<GroupId>,
 }
 
 /// Where the planner stands: a concrete type, resolved by one subgraph, inside one fetch.
@@ -81,6 +86,21 @@ struct Position {
     client: Option<Arc<FieldSet>>,
 }
 
+impl Position {
+    /// The root of the operation, in `group` on `subgraph`.
+    fn root(group: GroupId, subgraph: SubgraphId, root: &Arc<FieldSet>) -> Position {
+        Position {
+            group,
+            subgraph,
+            type_name: root.type_name.clone(),
+            cursor: Vec::new(),
+            path: Vec::new(),
+            provided: None,
+            client: Some(root.clone()),
+        }
+    }
+}
+
 /// Builds the plan for `operation` with the given progressive-override labels active.
 pub fn build_plan(
     supergraph: &Supergraph,
@@ -96,6 +116,7 @@ pub fn build_plan(
         plannable_memo: HashMap::new(),
         internal_depth: 0,
         key_targets: Vec::new(),
+        unplannable: None,
     };
     planner.plan_root()?;
     Ok(planner.finish())
@@ -106,13 +127,16 @@ struct Planner<'a> {
     labels: LabelSet,
     operation: &'a NormalizedOperation,
     groups: Vec<Group>,
-    /// (parent group, path, subgraph) → entity group.
-    entity_groups: HashMap<(GroupId, Vec<PathStep>, SubgraphId), GroupId>,
+    /// (parent group, path, subgraph) → the entity groups there, in creation order. Usually one; a
+    /// second one is made when the first cannot take a field (see [`Planner::entity_group`]).
+    entity_groups: HashMap<(GroupId, Vec<PathStep>, SubgraphId), Vec<GroupId>>,
     /// (subgraph, field set address) → whether the subgraph can plan the set.
     plannable_memo: HashMap<(SubgraphId, usize), bool>,
     internal_depth: usize,
     /// Subgraphs whose keys are being planned: they cannot be jumped to for their own key fields.
     key_targets: Vec<SubgraphId>,
+    /// The field the last failed feasibility check gave up on, for planning errors.
+    unplannable: Option<(Name, Name)>,
 }
 
 impl Planner<'_> {
@@ -163,28 +187,17 @@ impl Planner<'_> {
                             g
                         }
                     },
-                    _ => *query_groups.entry(subgraph).or_insert_with(|| {
-                        self.groups.push(Group {
-                            subgraph,
-                            root_kind: Some(kind),
-                            paths: Vec::new(),
-                            path_keys: Vec::new(),
-                            selection: FetchSelection::default(),
-                            inputs: Vec::new(),
-                            deps: BTreeSet::new(),
-                        });
-                        self.groups.len() - 1
-                    }),
+                    _ => match query_groups.get(&subgraph) {
+                        Some(&g) => g,
+                        None => {
+                            let g =
+                                self.new_group(subgraph, Some(kind), Vec::new(), BTreeSet::new());
+                            query_groups.insert(subgraph, g);
+                            g
+                        }
+                    },
                 };
-                let position = Position {
-                    group,
-                    subgraph,
-                    type_name: root.type_name.clone(),
-                    cursor: Vec::new(),
-                    path: Vec::new(),
-                    provided: None,
-                    client: Some(root.clone()),
-                };
+                let position = Position::root(group, subgraph, &root);
                 let mut touched = BTreeSet::new();
                 self.add_local(&position, &part, false, &mut touched)?;
             }
@@ -252,9 +265,7 @@ impl Planner<'_> {
             subgraph,
             position.provided.as_deref(),
         );
-        let possible = self
-            .supergraph
-            .possible_types_in(field.ty.inner_named_type(), subgraph);
+        let possible = self.possible_types_below(&position.type_name, field, subgraph);
         let mut part_sets = Vec::new();
         let mut rest_sets = Vec::new();
         for set in selection.field_sets() {
@@ -295,6 +306,11 @@ impl Planner<'_> {
                     rest.push(child_field.clone());
                 }
             }
+            // Only a value type is split field by field; an entity's fields that this subgraph
+            // cannot serve are reached through its keys, or not at all.
+            if !rest.is_empty() && self.is_entity(&set.type_name) {
+                return None;
+            }
             let regular_part = part.iter().any(|f| f.kind == FieldKind::Regular);
             if !rest.is_empty() || !regular_part {
                 rest_sets.push(Arc::new(FieldSet {
@@ -331,6 +347,13 @@ impl Planner<'_> {
         Some((rebuild(part_sets), rebuild(rest_sets)))
     }
 
+    /// Whether any subgraph has a `@key` for the type.
+    fn is_entity(&self, type_name: &Name) -> bool {
+        self.supergraph
+            .type_info(type_name)
+            .is_some_and(|t| t.joins.iter().any(|j| j.key.is_some()))
+    }
+
     fn new_group(
         &mut self,
         subgraph: SubgraphId,
@@ -354,22 +377,45 @@ impl Planner<'_> {
         self.groups.len() - 1
     }
 
+    /// The subgraph that serves a root field: among those that resolve it and can plan everything
+    /// below it, the one whose plan needs the fewest fetches (a subgraph that `@provides` the whole
+    /// selection beats one that needs an entity jump), then one already fetched, then the one that
+    /// resolves the most fields itself.
     fn choose_root_subgraph(
         &mut self,
-        root: &FieldSet,
+        root: &Arc<FieldSet>,
         field: &Field,
         existing: &HashMap<SubgraphId, GroupId>,
     ) -> Result<SubgraphId, PlanError> {
         let info = self.supergraph.field_info(&root.type_name, &field.name);
-        let candidates: Vec<SubgraphId> = info
+        let resolving: Vec<SubgraphId> = info
             .map(|i| i.resolvable_with(self.labels).iter().collect())
             .unwrap_or_default();
-        let mut best: Option<(SubgraphId, (bool, usize))> = None;
+        let mut candidates = resolving.clone();
+        candidates
+            .retain(|&subgraph| self.children_plannable(subgraph, &root.type_name, field, None));
+        let unsatisfiable = || PlanError::Unsatisfiable {
+            type_name: root.type_name.to_string(),
+            field: field.name.to_string(),
+            path: String::from("(root)"),
+        };
+        if candidates.is_empty() {
+            return Err(self
+                .explain_unplannable(root, field, &resolving)
+                .unwrap_or_else(unsatisfiable));
+        }
+        if candidates.len() == 1 {
+            return Ok(candidates[0]);
+        }
+        // (fewer fetches, already fetched, more fields resolved there)
+        type Score = (std::cmp::Reverse<usize>, bool, usize);
+        let mut best: Option<(SubgraphId, Score)> = None;
         for subgraph in candidates {
-            if !self.children_plannable(subgraph, &root.type_name, field, None) {
+            let Some(fetches) = self.trial_fetches(root, field, subgraph, existing) else {
                 continue;
-            }
+            };
             let score = (
+                std::cmp::Reverse(fetches),
                 existing.contains_key(&subgraph),
                 self.local_coverage(subgraph, field),
             );
@@ -377,12 +423,57 @@ impl Planner<'_> {
                 best = Some((subgraph, score));
             }
         }
-        best.map(|(s, _)| s)
-            .ok_or_else(|| PlanError::Unsatisfiable {
-                type_name: root.type_name.to_string(),
-                field: field.name.to_string(),
-                path: String::from("(root)"),
-            })
+        best.map(|(s, _)| s).ok_or_else(unsatisfiable)
+    }
+
+    /// Names the field below the root `field` that no subgraph can serve, from the first subgraph
+    /// that resolves the root field: the innermost field the feasibility check gave up on.
+    fn explain_unplannable(
+        &mut self,
+        root: &Arc<FieldSet>,
+        field: &Field,
+        resolving: &[SubgraphId],
+    ) -> Option<PlanError> {
+        let &subgraph = resolving.first()?;
+        // Memoised answers would skip the places where the check gives up.
+        self.plannable_memo.clear();
+        self.unplannable = None;
+        self.children_plannable(subgraph, &root.type_name, field, None);
+        let (type_name, inner) = self.unplannable.take()?;
+        Some(PlanError::Unsatisfiable {
+            type_name: type_name.to_string(),
+            field: inner.to_string(),
+            path: field.response_key.to_string(),
+        })
+    }
+
+    /// How many new fetches planning the root `field` on `subgraph` would make (`None` when it
+    /// cannot be planned there). The planner's state is restored afterwards.
+    fn trial_fetches(
+        &mut self,
+        root: &Arc<FieldSet>,
+        field: &Field,
+        subgraph: SubgraphId,
+        existing: &HashMap<SubgraphId, GroupId>,
+    ) -> Option<usize> {
+        let saved_groups = self.groups.clone();
+        let saved_entity_groups = self.entity_groups.clone();
+        let group = match existing.get(&subgraph) {
+            Some(&group) => group,
+            None => self.new_group(
+                subgraph,
+                Some(self.operation.kind),
+                Vec::new(),
+                BTreeSet::new(),
+            ),
+        };
+        let position = Position::root(group, subgraph, root);
+        let mut touched = BTreeSet::new();
+        let planned = self.add_local(&position, field, false, &mut touched);
+        let created = self.groups.len() - saved_groups.len();
+        self.groups = saved_groups;
+        self.entity_groups = saved_entity_groups;
+        planned.ok().map(|_| created)
     }
 
     /// How many fields below `field` `subgraph` resolves without leaving it.
@@ -432,7 +523,18 @@ impl Planner<'_> {
                 }
                 FieldKind::Regular => {
                     if !self.is_local(position, field) {
-                        jumps.push(field);
+                        let jumpable = (0..self.supergraph.subgraphs.len())
+                            .any(|target| self.can_jump(position, field, target));
+                        let parts = if jumpable {
+                            None
+                        } else {
+                            self.split_across_jumps(position, field)
+                        };
+                        match parts {
+                            // Parts of a shareable value from several subgraphs.
+                            Some(parts) => residuals.extend(parts),
+                            None => jumps.push(field),
+                        }
                     } else if self.children_plannable(
                         position.subgraph,
                         &position.type_name,
@@ -540,16 +642,25 @@ impl Planner<'_> {
                 touched,
             );
         }
-        let possible = self
-            .supergraph
-            .possible_types_in(field_type, position.subgraph);
+        // The type conditions sent are the members this subgraph knows for the field's type
+        // (`@join__unionMember`, `@join__implements`), also when the field is `@shareable` and
+        // another subgraph resolving it knows other members. The members are not intersected over
+        // the subgraphs sharing the field (reading `@shareable` as "every subgraph answers alike"):
+        // an object of a member only this subgraph knows can still come back from it, and a
+        // dropped type condition would answer its fields with a silent null.
+        let narrowed = self.object_type_in_subgraph(&position.type_name, field, position.subgraph);
+        let possible = self.possible_types_below(&position.type_name, field, position.subgraph);
         for set in selection.field_sets() {
             let mut child_cursor = cursor.clone();
             if selection.is_abstract() {
                 if !possible.contains(&set.type_name) || set.fields.is_empty() {
                     continue;
                 }
-                child_cursor.push(Step::Fragment(set.type_name.clone()));
+                // Where the subgraph's type is the object itself, a type condition would be
+                // invalid there (and is not needed).
+                if narrowed.is_none() {
+                    child_cursor.push(Step::Fragment(set.type_name.clone()));
+                }
             }
             let child = Position {
                 group: position.group,
@@ -565,6 +676,43 @@ impl Planner<'_> {
             self.plan_field_set(&child, set, internal, touched)?;
         }
         Ok(())
+    }
+
+    /// The object types `field` of `parent_type` can return in `subgraph`: those of its type
+    /// there, which may be narrower than the supergraph's (`@join__field(type:)`).
+    fn possible_types_below(
+        &self,
+        parent_type: &Name,
+        field: &Field,
+        subgraph: SubgraphId,
+    ) -> Vec<Name> {
+        match self.object_type_in_subgraph(parent_type, field, subgraph) {
+            Some(object) => vec![object],
+            None => self
+                .supergraph
+                .possible_types_in(field.ty.inner_named_type(), subgraph),
+        }
+    }
+
+    /// The object type `field` has in `subgraph` when the supergraph gives it an abstract type
+    /// (`Film` in the subgraph, the union `Show` in the supergraph).
+    fn object_type_in_subgraph(
+        &self,
+        parent_type: &Name,
+        field: &Field,
+        subgraph: SubgraphId,
+    ) -> Option<Name> {
+        let supergraph_type = field.ty.inner_named_type();
+        let declared = self
+            .supergraph
+            .field_info(parent_type, &field.name)?
+            .join_in(subgraph)?
+            .type_in_subgraph
+            .as_deref()?;
+        let name = declared.trim_matches(|c| c == '[' || c == ']' || c == '!');
+        let info = self.supergraph.type_info(name)?;
+        (info.kind == TypeKind::Object && name != supergraph_type.as_str())
+            .then(|| info.name.clone())
     }
 
     fn is_interface_object(&self, type_name: &str, subgraph: SubgraphId) -> bool {
@@ -643,7 +791,7 @@ impl Planner<'_> {
                 path: display_path(&path),
             });
         };
-        let group = self.entity_group(&on_interface, owner)?;
+        let group = self.entity_group(&on_interface, owner, None)?;
         touched.insert(group);
         let typename = Name::new_unchecked("__typename");
         let interface_cursor = vec![Step::Fragment(interface.clone())];
@@ -789,23 +937,23 @@ impl Planner<'_> {
                     path: display_path(&position.path),
                 });
             };
-            let group = self.entity_group(position, subgraph)?;
             let entity_type = self.entity_type_in(&position.type_name, subgraph);
-            let entity_position = Position {
-                group,
-                subgraph,
-                type_name: entity_type.clone(),
-                cursor: vec![Step::Fragment(entity_type)],
-                path: position.path.clone(),
-                provided: None,
-                client: position.client.clone(),
-            };
             for &index in &covered {
                 let field = remaining[index];
-                self.add_requirements(position, field, group, subgraph)?;
+                let requirement = self.plan_requirements(position, field, subgraph)?;
+                let group = self.entity_group(position, subgraph, requirement.as_ref())?;
+                let entity_position = Position {
+                    group,
+                    subgraph,
+                    type_name: entity_type.clone(),
+                    cursor: vec![Step::Fragment(entity_type.clone())],
+                    path: position.path.clone(),
+                    provided: None,
+                    client: position.client.clone(),
+                };
                 self.add_local(&entity_position, field, internal, touched)?;
+                touched.insert(group);
             }
-            touched.insert(group);
             let mut index = 0;
             remaining.retain(|_| {
                 let keep = !covered.contains(&index);
@@ -818,6 +966,16 @@ impl Planner<'_> {
 
     /// Whether `field` at `position` can be fetched from `subgraph` through an entity jump.
     fn can_jump(&mut self, position: &Position, field: &Field, subgraph: SubgraphId) -> bool {
+        if !self.can_enter(position, field, subgraph) {
+            return false;
+        }
+        let entity_type = self.entity_type_in(&position.type_name, subgraph);
+        self.children_plannable(subgraph, &entity_type, field, None)
+    }
+
+    /// Whether an entity jump from `position` to `subgraph` can reach `field` itself (a key, the
+    /// field resolvable there, its requirements plannable), whatever is selected below it.
+    fn can_enter(&mut self, position: &Position, field: &Field, subgraph: SubgraphId) -> bool {
         let entity_type = self.entity_type_in(&position.type_name, subgraph);
         let Some(info) = self.supergraph.field_info(&entity_type, &field.name) else {
             return false;
@@ -854,36 +1012,65 @@ impl Planner<'_> {
                 return false;
             }
         }
-        self.children_plannable(subgraph, &entity_type, field, None)
+        true
     }
 
-    /// The entity fetch to `subgraph` for the objects at `position`, created with its key inputs.
+    /// A field below which no single subgraph reachable by an entity jump can serve everything (a
+    /// shareable value type whose fields are spread over subgraphs), split into parts that each
+    /// one entity jump serves: the part the best subgraph serves, and so on with the rest. `None`
+    /// when no such split exists.
+    fn split_across_jumps(&mut self, position: &Position, field: &Field) -> Option<Vec<Field>> {
+        let subgraphs = self.supergraph.subgraphs.len();
+        let mut parts = Vec::new();
+        let mut rest = field.clone();
+        for _ in 0..subgraphs {
+            if (0..subgraphs).any(|target| self.can_jump(position, &rest, target)) {
+                parts.push(rest);
+                return Some(parts);
+            }
+            let mut best: Option<(Field, Field, usize)> = None;
+            for target in 0..subgraphs {
+                if !self.can_enter(position, &rest, target) {
+                    continue;
+                }
+                let entity_type = self.entity_type_in(&position.type_name, target);
+                let probe = self.probe_position(target, &entity_type, None);
+                if let Some((part, remaining)) = self.split_field(&probe, &rest) {
+                    let coverage = count_fields(&part);
+                    if best.as_ref().is_none_or(|(_, _, c)| coverage > *c) {
+                        best = Some((part, remaining, coverage));
+                    }
+                }
+            }
+            let (part, remaining, _) = best?;
+            parts.push(part);
+            rest = remaining;
+        }
+        None
+    }
+
+    /// The entity fetch to `subgraph` for the objects at `position` that can take a field needing
+    /// `requirement`, with the key of the position's type planned at this position and recorded as
+    /// its inputs.
+    ///
+    /// Entity groups are keyed by (parent group, response path, subgraph). The first group there
+    /// that can take the field is reused; a new group is made at the same key when every existing
+    /// one either
+    /// - is one the key or the requirement of this field is fetched by (or depends on such a
+    ///   group): the requirement must come back before the field's fetch goes out, so the two
+    ///   cannot be one fetch; or
+    /// - already sends, for this type, a representation field under the same name but from a
+    ///   different value (one field required with two argument sets): a representation has room
+    ///   for one value per name.
+    ///
+    /// The key is planned at every position that uses the group, not only the first: the same
+    /// path can be reached under several parent type conditions, and each must select the key.
     fn entity_group(
         &mut self,
         position: &Position,
         subgraph: SubgraphId,
+        requirement: Option<&Requirement>,
     ) -> Result<GroupId, PlanError> {
-        let map_key = (position.group, position.path.clone(), subgraph);
-        let group = match self.entity_groups.get(&map_key) {
-            Some(&g) => g,
-            None => {
-                let g = self.new_group(
-                    subgraph,
-                    None,
-                    position.path.clone(),
-                    BTreeSet::from([position.group]),
-                );
-                self.entity_groups.insert(map_key, g);
-                g
-            }
-        };
-        let has_type = self.groups[group]
-            .inputs
-            .iter()
-            .any(|(t, _)| t == &position.type_name);
-        if has_type {
-            return Ok(group);
-        }
         let key = self.choose_key(position, subgraph)?;
         let mut key_selection = (*key).clone();
         key_selection.items.insert(
@@ -902,22 +1089,74 @@ impl Planner<'_> {
         self.plannable_memo = saved;
         self.key_targets.pop();
         planned?;
-        if key_touched.contains(&group) {
-            return Err(PlanError::Cycle {
-                type_name: position.type_name.to_string(),
-                field: "@key".to_owned(),
-            });
-        }
         let mut inputs = input_selection(position.client.as_deref(), &key_set);
         let entity_type = self.entity_type_in(&position.type_name, subgraph);
         if entity_type != position.type_name {
             inputs.as_type = Some(entity_type.clone());
         }
+        if let Some(requirement) = requirement {
+            inputs.merge(&requirement.inputs);
+        }
+        let map_key = (position.group, position.path.clone(), subgraph);
+        let candidates = self
+            .entity_groups
+            .get(&map_key)
+            .cloned()
+            .unwrap_or_default();
+        let found = candidates.into_iter().find(|&group| {
+            let after_own_inputs = key_touched
+                .iter()
+                .chain(requirement.iter().flat_map(|r| r.touched.iter()))
+                .any(|&t| self.depends_on(t, group));
+            let conflicting = self.groups[group]
+                .inputs
+                .iter()
+                .any(|(t, existing)| t == &position.type_name && existing.conflicts_with(&inputs));
+            !after_own_inputs && !conflicting
+        });
+        let group = match found {
+            Some(group) => group,
+            None => {
+                let group = self.new_group(
+                    subgraph,
+                    None,
+                    position.path.clone(),
+                    BTreeSet::from([position.group]),
+                );
+                self.entity_groups.entry(map_key).or_default().push(group);
+                group
+            }
+        };
         let entry = &mut self.groups[group];
         entry.deps.extend(key_touched);
-        entry.inputs.push((position.type_name.clone(), inputs));
+        if let Some(requirement) = requirement {
+            entry.deps.extend(requirement.touched.iter().copied());
+        }
+        match entry
+            .inputs
+            .iter_mut()
+            .find(|(t, _)| t == &position.type_name)
+        {
+            Some((_, existing)) => existing.merge(&inputs),
+            None => entry.inputs.push((position.type_name.clone(), inputs)),
+        }
         entry.selection.at_mut(&[Step::Fragment(entity_type)]);
         Ok(group)
+    }
+
+    /// Whether `group` is `target` or waits for it, directly or through other groups.
+    fn depends_on(&self, group: GroupId, target: GroupId) -> bool {
+        let mut stack = vec![group];
+        let mut seen = BTreeSet::new();
+        while let Some(g) = stack.pop() {
+            if g == target {
+                return true;
+            }
+            if seen.insert(g) {
+                stack.extend(self.groups[g].deps.iter().copied().filter(|&d| d != g));
+            }
+        }
+        false
     }
 
     fn choose_key(
@@ -993,44 +1232,30 @@ impl Planner<'_> {
             .cloned()
     }
 
-    /// Plans the `@requires` of `field` in `subgraph` from `position` and records them as inputs of
-    /// `group`, which then waits for every fetch that provides them.
-    fn add_requirements(
+    /// Plans the `@requires` of `field` in `subgraph` from `position`: what the representation must
+    /// carry, and the fetches that provide it (the field's fetch waits for them).
+    fn plan_requirements(
         &mut self,
         position: &Position,
         field: &Field,
-        group: GroupId,
         subgraph: SubgraphId,
-    ) -> Result<(), PlanError> {
+    ) -> Result<Option<Requirement>, PlanError> {
+        // An `@interfaceObject` field's requirement lives on the interface in that subgraph.
+        let entity_type = self.entity_type_in(&position.type_name, subgraph);
         let Some(requires) = self
             .supergraph
-            .field_info(&position.type_name, &field.name)
+            .field_info(&entity_type, &field.name)
             .and_then(|info| info.requires_in(subgraph).cloned())
         else {
-            return Ok(());
+            return Ok(None);
         };
         let set = self.internal_field_set(&position.type_name, &requires);
-        let mut requires_touched = BTreeSet::new();
-        self.plan_internal(position, &set, &mut requires_touched)?;
-        if requires_touched.contains(&group) {
-            return Err(PlanError::Cycle {
-                type_name: position.type_name.to_string(),
-                field: field.name.to_string(),
-            });
-        }
-        let inputs = input_selection(position.client.as_deref(), &set);
-        let entry = &mut self.groups[group];
-        entry.deps.extend(requires_touched);
-        if let Some((_, existing)) = entry
-            .inputs
-            .iter_mut()
-            .find(|(t, _)| t == &position.type_name)
-        {
-            existing.merge(&inputs);
-        } else {
-            entry.inputs.push((position.type_name.clone(), inputs));
-        }
-        Ok(())
+        let mut touched = BTreeSet::new();
+        self.plan_internal(position, &set, &mut touched)?;
+        Ok(Some(Requirement {
+            inputs: input_selection(position.client.as_deref(), &set),
+            touched,
+        }))
     }
 
     fn plan_internal(
@@ -1065,9 +1290,7 @@ impl Planner<'_> {
         };
         let child_provided =
             provided_below(self.supergraph, parent_type, field, subgraph, provided);
-        let possible = self
-            .supergraph
-            .possible_types_in(field.ty.inner_named_type(), subgraph);
+        let possible = self.possible_types_below(parent_type, field, subgraph);
         for set in selection.field_sets() {
             if selection.is_abstract() && !possible.contains(&set.type_name) {
                 continue;
@@ -1106,13 +1329,22 @@ impl Planner<'_> {
             if jumpable {
                 continue;
             }
-            // Split as `plan_field_set` would: this subgraph serves a part, a jump the rest.
-            let split = is_local
-                && self.split_field(&position, field).is_some_and(|(_, rest)| {
+            // Split as `plan_field_set` would: this subgraph serves a part, a jump the rest; or
+            // several jumps serve a part each.
+            let split = if is_local {
+                self.split_field(&position, field).is_some_and(|(_, rest)| {
                     (0..self.supergraph.subgraphs.len())
                         .any(|target| self.can_jump(&position, &rest, target))
-                });
+                })
+            } else {
+                self.split_across_jumps(&position, field).is_some()
+            };
             if !split {
+                // A local field failed below (and the check there named the field); any other
+                // field fails itself.
+                if !is_local || self.unplannable.is_none() {
+                    self.unplannable = Some((set.type_name.clone(), field.name.clone()));
+                }
                 ok = false;
                 break;
             }
@@ -1163,7 +1395,7 @@ impl Planner<'_> {
                     entity: group.root_kind.is_none().then(|| EntityFetch {
                         paths: group.paths.clone(),
                         path_keys: group.path_keys.clone(),
-                        inputs: group.inputs.clone(),
+                        inputs: self.inputs_by_object_type(&group.inputs),
                     }),
                     root_keys: if group.root_kind.is_some() {
                         group.selection.top_level_keys()
@@ -1178,6 +1410,55 @@ impl Planner<'_> {
             kind: self.operation.kind,
             fetches,
         }
+    }
+
+    /// The inputs of an entity fetch as execution matches them, by the object's `__typename`. Inputs
+    /// planned for an interface (an `@interfaceObject` position) stand for every object type that
+    /// implements it: an earlier fetch may have turned the objects' `__typename` from the interface
+    /// into their concrete type. Such objects are still sent under the interface's name.
+    fn inputs_by_object_type(
+        &self,
+        inputs: &[(Name, InputSelection)],
+    ) -> Vec<(Name, InputSelection)> {
+        let mut out: Vec<(Name, InputSelection)> = inputs.to_vec();
+        for (type_name, input) in inputs {
+            let is_interface = self
+                .supergraph
+                .type_info(type_name)
+                .is_some_and(|t| t.kind == TypeKind::Interface);
+            if !is_interface {
+                continue;
+            }
+            let mut as_interface = input.clone();
+            as_interface.as_type = Some(type_name.clone());
+            if let Some((_, entry)) = out.iter_mut().find(|(t, _)| t == type_name) {
+                entry.as_type = Some(type_name.clone());
+            }
+            let mut implementers: Vec<&Name> = self
+                .supergraph
+                .schema
+                .types
+                .values()
+                .filter_map(|ty| match ty {
+                    ExtendedType::Object(object)
+                        if object
+                            .implements_interfaces
+                            .iter()
+                            .any(|i| i.name == *type_name) =>
+                    {
+                        Some(&object.name)
+                    }
+                    _ => None,
+                })
+                .collect();
+            implementers.sort();
+            for object in implementers {
+                if !out.iter().any(|(t, _)| t == object) {
+                    out.push((object.clone(), as_interface.clone()));
+                }
+            }
+        }
+        out
     }
 
     fn operation_text(&self, group: &Group, name: Option<&str>) -> (String, Vec<Name>) {

@@ -325,7 +325,8 @@ pub struct InputField {
 }
 
 impl InputSelection {
-    /// Adds the fields of `other` that are not there yet, merging nested selections.
+    /// Adds the fields of `other` that are not there yet, merging nested selections (check
+    /// [`InputSelection::conflicts_with`] first: a field of the same name is taken as the same value).
     pub(crate) fn merge(&mut self, other: &InputSelection) {
         for field in &other.fields {
             match self.fields.iter_mut().find(|f| f.name == field.name) {
@@ -343,6 +344,30 @@ impl InputSelection {
                 None => self.fragments.push((type_name.clone(), selection.clone())),
             }
         }
+    }
+
+    /// Whether merging `other` into this would need one representation field to hold two values:
+    /// the same name read from different keys of the tree (a field required with two argument sets).
+    pub(crate) fn conflicts_with(&self, other: &InputSelection) -> bool {
+        let fields_conflict = other.fields.iter().any(|theirs| {
+            self.fields
+                .iter()
+                .find(|mine| mine.name == theirs.name)
+                .is_some_and(|mine| {
+                    mine.tree_key != theirs.tree_key
+                        || match (&mine.selection, &theirs.selection) {
+                            (Some(a), Some(b)) => a.conflicts_with(b),
+                            _ => false,
+                        }
+                })
+        });
+        fields_conflict
+            || other.fragments.iter().any(|(type_name, theirs)| {
+                self.fragments
+                    .iter()
+                    .find(|(t, _)| t == type_name)
+                    .is_some_and(|(_, mine)| mine.conflicts_with(theirs))
+            })
     }
 
     /// `__typename id organization { id }` style, for plan display.

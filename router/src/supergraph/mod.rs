@@ -306,7 +306,10 @@ impl Supergraph {
     }
 
     /// Whether `field` of `type_name` can be resolved by `graph` without help: it is not external
-    /// there, or it is part of a key of the type in that subgraph (a subgraph always knows its keys).
+    /// there, or it is part of a key of the type in that subgraph (a subgraph knows its keys) and
+    /// not marked external there. A key field `@join__field(graph:, external: true)` lets the
+    /// subgraph be entered through that key, but the subgraph never provides it (except in a
+    /// Federation 1 type extension, whose key fields are external by convention).
     pub fn is_field_local(
         &self,
         type_name: &str,
@@ -333,22 +336,48 @@ impl Supergraph {
             {
                 return false;
             }
+            // Federation 1 type extensions mark their key fields external, yet know them.
+            let extension = ty.joins.iter().any(|j| j.graph == graph && j.extension);
+            if !extension && info.joins.iter().any(|j| j.graph == graph && j.external) {
+                return false;
+            }
         }
         ty.all_keys_in(graph)
             .any(|key| key.has_top_level_field(field))
     }
 
-    /// The object types an abstract type can take in `graph` (for an object type: itself).
+    /// The object types an abstract type can take in `graph` (for an object type: itself). An
+    /// interface no object type implements anywhere (served only through `@interfaceObject`)
+    /// stands for itself wherever it is defined.
     pub fn possible_types_in(&self, type_name: &str, graph: SubgraphId) -> Vec<Name> {
         match self.types.get(type_name) {
             Some(ty) if ty.kind == TypeKind::Object => vec![ty.name.clone()],
+            Some(ty) if self.has_no_implementations(ty) => {
+                if ty.defined_in.contains(graph) {
+                    vec![ty.name.clone()]
+                } else {
+                    Vec::new()
+                }
+            }
             Some(ty) => ty.possible_in.get(&graph).cloned().unwrap_or_default(),
             None => Vec::new(),
         }
     }
 
-    /// The object types an abstract type can take in the API schema.
+    fn has_no_implementations(&self, ty: &TypeInfo) -> bool {
+        ty.kind == TypeKind::Interface && ty.possible_in.values().all(Vec::is_empty)
+    }
+
+    /// The object types an abstract type can take in the API schema; an interface without
+    /// implementations stands for itself (see [`Supergraph::possible_types_in`]).
     pub fn api_possible_types(&self, type_name: &str) -> Vec<Name> {
+        if self
+            .types
+            .get(type_name)
+            .is_some_and(|ty| self.has_no_implementations(ty))
+        {
+            return vec![Name::new_unchecked(type_name)];
+        }
         match self.api_schema.types.get(type_name) {
             Some(ExtendedType::Object(o)) => vec![o.name.clone()],
             Some(ExtendedType::Interface(_)) => self

@@ -424,7 +424,8 @@ async fn a_key_hop_that_finds_nothing_leaves_a_null_and_an_error() {
         &found,
         r#"{"data":{"legacyProduct":{"legacyCode":"L-1","stock":5}}}"#,
     );
-    // The catalog does not know p9: there is no sku to ask inventory with.
+    // The catalog does not know p9: there is no sku to ask inventory with, which is said at the
+    // object (never silent).
     let lost = g
         .query(
             r#"{ legacyProduct(id: "p9") { legacyCode stock } }"#,
@@ -433,7 +434,7 @@ async fn a_key_hop_that_finds_nothing_leaves_a_null_and_an_error() {
         .await;
     assert_json(
         &lost,
-        r#"{"data":{"legacyProduct":null},"errors":[{"message":"<any>","path":["legacyProduct","stock"],"extensions":{"code":"NON_NULL_VIOLATION"}}]}"#,
+        r#"{"data":{"legacyProduct":null},"errors":[{"message":"<any>","path":["legacyProduct"],"extensions":{"code":"ENTITY_REPRESENTATION_INVALID","serviceName":"inventory"}}]}"#,
     );
     assert_eq!(
         g.request_counts(),

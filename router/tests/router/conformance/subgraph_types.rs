@@ -1,0 +1,261 @@
+//! Types that differ between subgraphs: union members of a `@shareable` field that only some
+//! subgraphs know, `@external` key fields, field types whose nullability or abstractness differs
+//! in a subgraph.
+
+use serde_json::json;
+
+use super::{Gateway, assert_json, compose, counts, fields, paths};
+use crate::support::Dataset;
+
+// ----- union members of a @shareable field that differ between subgraphs -----
+
+const ALPHA: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Box @key(fields: "id") { id: ID! pieces: [Piece!]! @shareable }
+union Piece = Shared | AlphaOnly
+type Shared @shareable { note: String }
+type AlphaOnly { x: String }
+type Query { alphaBox: Box }
+"#;
+
+const BETA: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Box @key(fields: "id") { id: ID! pieces: [Piece!]! @shareable }
+union Piece = Shared | BetaOnly
+type Shared @shareable { note: String }
+type BetaOnly { y: String }
+"#;
+
+fn pieces_supergraph() -> String {
+    compose(&[("alpha", ALPHA), ("beta", BETA)])
+}
+
+fn pieces_data() -> Vec<(&'static str, Dataset)> {
+    vec![(
+        "alpha",
+        Dataset::default().root(
+            "alphaBox",
+            json!({ "__typename": "Box", "id": "b1", "pieces": [
+                { "__typename": "Shared", "note": "n1" },
+                { "__typename": "AlphaOnly", "x": "x1" }
+            ] }),
+        ),
+    )]
+}
+
+const PIECES_QUERY: &str = "{ alphaBox { pieces { __typename ... on Shared { note } ... on AlphaOnly { x } ... on BetaOnly { y } } } }";
+
+#[tokio::test]
+async fn union_members_of_a_shareable_field_are_asked_of_the_subgraph_that_has_them() {
+    let g = Gateway::start(&pieces_supergraph(), pieces_data()).await;
+    let response = g.query(PIECES_QUERY, json!({})).await;
+    assert_json(
+        &response,
+        r#"{"data":{"alphaBox":{"pieces":[{"__typename":"Shared","note":"n1"},{"__typename":"AlphaOnly","x":"x1"}]}}}"#,
+    );
+    assert_eq!(g.request_counts(), counts(&[("alpha", 1)]));
+    assert_eq!(
+        fields(&g.received("alpha")[0]),
+        paths(&[
+            "alphaBox",
+            "alphaBox.pieces",
+            "alphaBox.pieces.…AlphaOnly.x",
+            "alphaBox.pieces.…Shared.note",
+        ])
+    );
+    insta::assert_snapshot!(super::plan(&pieces_supergraph(), PIECES_QUERY), @r#"
+    QueryPlan {
+      Fetch(0) alpha
+        query {
+          alphaBox {
+            pieces {
+              __typename
+              ... on Shared {
+                note
+              }
+              ... on AlphaOnly {
+                x
+              }
+            }
+          }
+        }
+    }
+    "#);
+}
+
+// ----- an @external key field is not resolvable there -----
+
+const LEFT: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@external", "@shareable"])
+
+interface Thing { id: ID! }
+type Tree implements Thing @key(fields: "id") { id: ID! height: Int }
+type Rock implements Thing @key(fields: "id") { id: ID! @external }
+type Query { thing(id: ID!): Thing @shareable }
+"#;
+
+const RIGHT: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@external", "@shareable"])
+
+interface Thing { id: ID! }
+type Tree implements Thing @key(fields: "id") { id: ID! @external }
+type Rock implements Thing @key(fields: "id") { id: ID! weight: Int! }
+type Query { thing(id: ID!): Thing @shareable }
+"#;
+
+pub(super) fn things_supergraph() -> String {
+    compose(&[("left", LEFT), ("right", RIGHT)])
+}
+
+fn things_data() -> Vec<(&'static str, Dataset)> {
+    let by_id = |objects: Vec<serde_json::Value>| {
+        move |_: &serde_json::Value, arguments: &serde_json::Map<String, serde_json::Value>| {
+            Ok(objects
+                .iter()
+                .find(|o| o["id"] == arguments["id"])
+                .cloned()
+                .unwrap_or(json!(null)))
+        }
+    };
+    vec![
+        (
+            "left",
+            Dataset::default()
+                .resolver(
+                    "Query",
+                    "thing",
+                    by_id(vec![
+                        json!({ "__typename": "Tree", "id": "t1", "height": 12 }),
+                    ]),
+                )
+                .possible("Thing", &["Tree", "Rock"]),
+        ),
+        (
+            "right",
+            Dataset::default()
+                .resolver(
+                    "Query",
+                    "thing",
+                    by_id(vec![
+                        json!({ "__typename": "Rock", "id": "r1", "weight": 90 }),
+                    ]),
+                )
+                .possible("Thing", &["Tree", "Rock"]),
+        ),
+    ]
+}
+
+const THINGS_QUERY: &str = r#"{ a: thing(id: "t1") { ... on Tree { id height } } b: thing(id: "r1") { ... on Rock { id weight } } }"#;
+
+#[tokio::test]
+async fn an_external_key_field_is_fetched_from_a_subgraph_that_resolves_it() {
+    let g = Gateway::start(&things_supergraph(), things_data()).await;
+    let response = g.query(THINGS_QUERY, json!({})).await;
+    assert_json(
+        &response,
+        r#"{"data":{"a":{"id":"t1","height":12},"b":{"id":"r1","weight":90}}}"#,
+    );
+    assert_eq!(g.request_counts(), counts(&[("left", 1), ("right", 1)]));
+    assert_eq!(
+        fields(&g.received("left")[0]),
+        paths(&[
+            r#"a:thing(id: "t1")"#,
+            r#"a:thing(id: "t1").…Tree.height"#,
+            r#"a:thing(id: "t1").…Tree.id"#,
+        ])
+    );
+    assert_eq!(
+        fields(&g.received("right")[0]),
+        paths(&[
+            r#"b:thing(id: "r1")"#,
+            r#"b:thing(id: "r1").…Rock.id"#,
+            r#"b:thing(id: "r1").…Rock.weight"#,
+        ])
+    );
+    insta::assert_snapshot!(super::plan(&things_supergraph(), THINGS_QUERY), @r#"
+    QueryPlan {
+      Fetch(0) left
+        query {
+          a: thing(id: "t1") {
+            __typename
+            ... on Tree {
+              id
+              height
+            }
+          }
+        }
+      Fetch(1) right
+        query {
+          b: thing(id: "r1") {
+            __typename
+            ... on Rock {
+              id
+              weight
+            }
+          }
+        }
+    }
+    "#);
+}
+
+// ----- a field type narrower in a subgraph than in the supergraph -----
+
+const M1: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+union Show = Film | Clip
+type Clip { name: String }
+type Film @key(fields: "id") { id: ID! name: String @shareable }
+type Query { m1Only: Int featured: Film @shareable clips: [Show] }
+"#;
+
+const M2: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+union Show = Film | Podcast
+type Film @key(fields: "id") { id: ID! name: String @shareable }
+type Podcast { name: String }
+type Query { featured: Show @shareable }
+"#;
+
+fn shows_supergraph() -> String {
+    compose(&[("m1", M1), ("m2", M2)])
+}
+
+const SHOWS_QUERY: &str = "{ m1Only featured { ... on Film { name } ... on Clip { name } } }";
+
+#[tokio::test]
+async fn a_field_narrower_in_the_subgraph_is_asked_with_the_subgraphs_type() {
+    let data = vec![(
+        "m1",
+        Dataset::default().root("m1Only", json!(7)).root(
+            "featured",
+            json!({ "__typename": "Film", "id": "f1", "name": "Heat" }),
+        ),
+    )];
+    let g = Gateway::start(&shows_supergraph(), data).await;
+    let response = g.query(SHOWS_QUERY, json!({})).await;
+    assert_json(
+        &response,
+        r#"{"data":{"m1Only":7,"featured":{"name":"Heat"}}}"#,
+    );
+    assert_eq!(g.request_counts(), counts(&[("m1", 1)]));
+    assert_eq!(
+        fields(&g.received("m1")[0]),
+        paths(&["featured", "featured.name", "m1Only"])
+    );
+    insta::assert_snapshot!(super::plan(&shows_supergraph(), SHOWS_QUERY), @r#"
+    QueryPlan {
+      Fetch(0) m1
+        query {
+          m1Only
+          featured {
+            __typename
+            name
+          }
+        }
+    }
+    "#);
+}
