@@ -14,22 +14,7 @@ impl fmt::Display for QueryPlan {
                 write!(f, " after [{}]", deps.join(", "))?;
             }
             if let Some(entity) = &fetch.entity {
-                let paths: Vec<String> = entity
-                    .paths
-                    .iter()
-                    .map(|path| {
-                        if path.is_empty() {
-                            return "(root)".to_owned();
-                        }
-                        path.iter()
-                            .map(|step| match step {
-                                PathStep::Key(key) => key.to_string(),
-                                PathStep::List => String::from("@"),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(".")
-                    })
-                    .collect();
+                let paths: Vec<String> = entity.paths.iter().map(|p| path_text(p)).collect();
                 write!(f, " at {}", paths.join(" + "))?;
                 for (type_name, input) in &entity.inputs {
                     let mut text = String::new();
@@ -44,6 +29,20 @@ impl fmt::Display for QueryPlan {
         }
         write!(f, "}}")
     }
+}
+
+/// A response path as `products.@.reviews` (`@`: every element of a list), `(root)` when empty.
+pub(crate) fn path_text(path: &[PathStep]) -> String {
+    if path.is_empty() {
+        return String::from("(root)");
+    }
+    path.iter()
+        .map(|step| match step {
+            PathStep::Key(key) => key.to_string(),
+            PathStep::List => String::from("@"),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// Re-indents a one-line GraphQL document: a newline after `{`, before `}`, and between fields.

@@ -419,16 +419,14 @@ impl Planner<'_> {
 }
 
 fn display_path(path: &[PathStep]) -> String {
-    if path.is_empty() {
-        return String::from("(root)");
-    }
-    path.iter()
-        .map(|step| match step {
-            PathStep::Key(key) => key.to_string(),
-            PathStep::List => String::from("@"),
-        })
-        .collect::<Vec<_>>()
-        .join(".")
+    super::display::path_text(path)
+}
+
+/// Whether a fragment with `condition` (none: the enclosing type) applies to objects of `type_name`.
+fn condition_applies(supergraph: &Supergraph, condition: Option<&Name>, type_name: &Name) -> bool {
+    condition.is_none_or(|condition| {
+        condition == type_name || supergraph.schema.is_subtype(condition, type_name)
+    })
 }
 
 fn list_depth(ty: &ast::Type) -> usize {

@@ -19,9 +19,7 @@ pub(super) fn is_provided(
             type_condition,
             selection,
         } => {
-            let applies = type_condition.as_ref().is_none_or(|condition| {
-                condition == type_name || supergraph.schema.is_subtype(condition, type_name)
-            });
+            let applies = condition_applies(supergraph, type_condition.as_ref(), type_name);
             applies && is_provided(Some(selection), type_name, field, supergraph)
         }
     })
@@ -128,9 +126,7 @@ pub(super) fn selection_local(
             type_condition,
             selection,
         } => {
-            let applies = type_condition.as_ref().is_none_or(|condition| {
-                condition == type_name || supergraph.schema.is_subtype(condition, type_name)
-            });
+            let applies = condition_applies(supergraph, type_condition.as_ref(), type_name);
             !applies
                 || selection_local(supergraph, labels, subgraph, type_name, selection, provided)
         }

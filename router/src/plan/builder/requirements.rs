@@ -90,9 +90,7 @@ pub(super) fn internal_field_set(
                     type_condition,
                     selection,
                 } => {
-                    let applies = type_condition.as_ref().is_none_or(|condition| {
-                        condition == type_name || supergraph.schema.is_subtype(condition, type_name)
-                    });
+                    let applies = condition_applies(supergraph, type_condition.as_ref(), type_name);
                     if applies {
                         collect(supergraph, type_name, selection, grouped);
                     }
