@@ -18,7 +18,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use http::HeaderMap;
 
 use crate::graphql_error::{GraphqlError, PathSegment, codes};
-use crate::plan::{Fetch, INTERNAL_KEY_PREFIX, PathStep, QueryPlan};
+use crate::plan::{Fetch, INTERNAL_KEY_PREFIX, PathStep, QueryPlan, Rename};
 pub use subgraph_client::{FetchError, SubgraphClient, SubgraphEndpoint};
 use tree::{ObjectId, Tree, Value};
 
@@ -318,7 +318,10 @@ fn merge_response(
         ));
     }
     match (&fetch.entity, response.data) {
-        (None, Some(Value::Object(data))) => result.tree.merge_objects(Tree::ROOT, data),
+        (None, Some(Value::Object(data))) => {
+            apply_renames(&mut result.tree, data, &fetch.renames);
+            result.tree.merge_objects(Tree::ROOT, data)
+        }
         (None, Some(Value::Null)) | (_, None) => {}
         (Some(_), Some(Value::Object(data))) => {
             let entities = result.tree.take(data, "_entities");
@@ -349,6 +352,7 @@ fn merge_response(
                         .collect();
                     for (source, targets) in sources.into_iter().zip(&prepared.targets) {
                         if let Some(source) = source {
+                            apply_renames(&mut result.tree, source, &fetch.renames);
                             merge_entity(&mut result.tree, source, targets);
                         }
                     }
@@ -373,6 +377,36 @@ fn merge_response(
             )
             .with_service(&fetch.service),
         ),
+    }
+}
+
+/// Moves values the fetch asked under an alias back under the client's key, in the objects at each
+/// rename's path below `object` (renames come deepest first).
+fn apply_renames(tree: &mut Tree, object: ObjectId, renames: &[Rename]) {
+    fn objects_at(tree: &Tree, value: &Value, path: &[PathStep], out: &mut Vec<ObjectId>) {
+        match (path.first(), value) {
+            (None, Value::Object(id)) => out.push(*id),
+            (Some(PathStep::Key(key)), Value::Object(id)) => {
+                if let Some(child) = tree.get(*id, key) {
+                    objects_at(tree, child, &path[1..], out);
+                }
+            }
+            (Some(PathStep::List), Value::List(items)) => {
+                for item in tree.list(items) {
+                    objects_at(tree, item, &path[1..], out);
+                }
+            }
+            _ => {}
+        }
+    }
+    for rename in renames {
+        let mut objects = Vec::new();
+        objects_at(tree, &Value::Object(object), &rename.path, &mut objects);
+        for id in objects {
+            if let Some(value) = tree.take(id, &rename.alias) {
+                tree.set(id, &rename.key, value);
+            }
+        }
     }
 }
 

@@ -56,6 +56,19 @@ pub struct Fetch {
     pub root_keys: Vec<Name>,
     /// Fetches that must complete first.
     pub depends_on: Vec<usize>,
+    /// Fields the operation asks under an alias (see [`Rename`]), deepest first.
+    pub renames: Vec<Rename>,
+}
+
+/// A field a fetch asks under an alias because a sibling fragment selects the same response key
+/// with another type in the subgraph (`String!` on one type, `String` on another), which would make
+/// the subgraph operation invalid. Execution moves the value back under the client's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rename {
+    /// Where the objects are, from the fetch's data (a root fetch) or from each entity it returns.
+    pub path: Vec<PathStep>,
+    pub alias: Name,
+    pub key: Name,
 }
 
 /// Where an `_entities` fetch finds its representations and what they contain.

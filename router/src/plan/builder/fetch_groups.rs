@@ -2,6 +2,8 @@
 //! request, ordering them so that dependencies come first, and writing each as a subgraph operation.
 
 use super::*;
+use crate::plan::Rename;
+use crate::plan::selection::{FetchField, FetchItem};
 
 impl Planner<'_> {
     pub(super) fn new_group(
@@ -33,6 +35,25 @@ impl Planner<'_> {
         let mut new_index = vec![0; self.groups.len()];
         for (position, &group) in order.iter().enumerate() {
             new_index[group] = position;
+        }
+        let mut renames: Vec<Vec<Rename>> = Vec::with_capacity(self.groups.len());
+        for group_id in 0..self.groups.len() {
+            let mut selection = std::mem::take(&mut self.groups[group_id].selection);
+            let subgraph = self.groups[group_id].subgraph;
+            let parent = self.groups[group_id]
+                .root_kind
+                .and_then(|kind| self.supergraph.subgraph_root_type(kind).cloned());
+            let mut found = Vec::new();
+            self.alias_conflicting_fields(
+                subgraph,
+                &mut selection,
+                parent.as_ref(),
+                &mut Vec::new(),
+                &mut found,
+            );
+            found.sort_by_key(|rename: &Rename| std::cmp::Reverse(rename.path.len()));
+            self.groups[group_id].selection = selection;
+            renames.push(found);
         }
         let operation_name = self.operation.name.as_ref().map(|n| n.to_string());
         let fetches = order
@@ -68,6 +89,7 @@ impl Planner<'_> {
                         Vec::new()
                     },
                     depends_on,
+                    renames: renames[group_id].clone(),
                 }
             })
             .collect();
@@ -75,6 +97,109 @@ impl Planner<'_> {
             kind: self.operation.kind,
             fetches,
         }
+    }
+
+    /// Aliases fields of sibling type fragments that share a response key but not their type in
+    /// the subgraph (GraphQL's "fields in set can merge" rule would reject the operation), and
+    /// records each as a [`Rename`]. `parent` is the type of the selection (`None` at the top of
+    /// an `_entities` selection, which has only type fragments).
+    pub(super) fn alias_conflicting_fields(
+        &self,
+        subgraph: SubgraphId,
+        selection: &mut FetchSelection,
+        parent: Option<&Name>,
+        path: &mut Vec<PathStep>,
+        renames: &mut Vec<Rename>,
+    ) {
+        let mut types: HashMap<Name, String> = HashMap::new();
+        if let Some(parent) = parent {
+            for item in &selection.items {
+                if let FetchItem::Field(field) = item
+                    && let Some(ty) = self.type_in_subgraph(parent, &field.name, subgraph)
+                {
+                    types.insert(field.key.clone(), ty);
+                }
+            }
+        }
+        for item in &mut selection.items {
+            match item {
+                FetchItem::Field(field) => {
+                    if let Some(parent) = parent {
+                        self.alias_below(subgraph, parent, field, path, renames);
+                    }
+                }
+                FetchItem::Fragment(type_name, inner) => {
+                    for inner_item in &mut inner.items {
+                        let FetchItem::Field(field) = inner_item else {
+                            continue;
+                        };
+                        if let Some(ty) = self.type_in_subgraph(type_name, &field.name, subgraph) {
+                            match types.get(&field.key) {
+                                None => {
+                                    types.insert(field.key.clone(), ty);
+                                }
+                                Some(other) if *other != ty => {
+                                    let alias = Name::new_unchecked(&format!(
+                                        "{INTERNAL_KEY_PREFIX}{}__{type_name}",
+                                        field.key
+                                    ));
+                                    renames.push(Rename {
+                                        path: path.clone(),
+                                        alias: alias.clone(),
+                                        key: field.key.clone(),
+                                    });
+                                    field.key = alias;
+                                }
+                                Some(_) => {}
+                            }
+                        }
+                        self.alias_below(subgraph, type_name, field, path, renames);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Planner::alias_conflicting_fields`] in the selection of `field` of `parent`.
+    fn alias_below(
+        &self,
+        subgraph: SubgraphId,
+        parent: &Name,
+        field: &mut FetchField,
+        path: &mut Vec<PathStep>,
+        renames: &mut Vec<Rename>,
+    ) {
+        let Some(selection) = &mut field.selection else {
+            return;
+        };
+        let Some(ty) = self
+            .supergraph
+            .field_info(parent, &field.name)
+            .map(|info| info.ty.clone())
+        else {
+            return;
+        };
+        let depth = path.len();
+        path.push(PathStep::Key(field.key.clone()));
+        path.extend(std::iter::repeat_n(PathStep::List, list_depth(&ty)));
+        let child = ty.inner_named_type().clone();
+        self.alias_conflicting_fields(subgraph, selection, Some(&child), path, renames);
+        path.truncate(depth);
+    }
+
+    /// The type of a field in `subgraph`, as written there.
+    fn type_in_subgraph(
+        &self,
+        parent: &Name,
+        field: &Name,
+        subgraph: SubgraphId,
+    ) -> Option<String> {
+        let info = self.supergraph.field_info(parent, field)?;
+        Some(
+            info.join_in(subgraph)
+                .and_then(|join| join.type_in_subgraph.clone())
+                .unwrap_or_else(|| info.ty.to_string()),
+        )
     }
 
     /// The inputs of an entity fetch as execution matches them, by the object's `__typename`. Inputs

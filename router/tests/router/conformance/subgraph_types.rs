@@ -259,3 +259,84 @@ async fn a_field_narrower_in_the_subgraph_is_asked_with_the_subgraphs_type() {
     }
     "#);
 }
+
+// ----- one response key, two subgraph types in sibling fragments -----
+
+const ROSTER: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+union Member = Staff | Guest
+type Staff @key(fields: "badge") { badge: String! name: String }
+type Guest { badge: String name: String }
+type Query { members: [Member!]! }
+"#;
+
+const DIRECTORY: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Staff { badge: String @shareable }
+type Query { allStaff: [Staff!]! }
+"#;
+
+fn members_supergraph() -> String {
+    compose(&[("directory", DIRECTORY), ("roster", ROSTER)])
+}
+
+const MEMBERS_QUERY: &str =
+    "{ members { ... on Staff { badge name } ... on Guest { badge name } } }";
+
+#[tokio::test]
+async fn one_key_with_two_subgraph_types_in_sibling_fragments_is_aliased_and_mapped_back() {
+    let data = vec![(
+        "roster",
+        Dataset::default().root(
+            "members",
+            json!([{ "__typename": "Staff", "badge": "S-1", "name": "Ada" },
+                   { "__typename": "Guest", "badge": null, "name": "Bob" }]),
+        ),
+    )];
+    let g = Gateway::start(&members_supergraph(), data).await;
+    let response = g.query(MEMBERS_QUERY, json!({})).await;
+    assert_json(
+        &response,
+        r#"{"data":{"members":[{"badge":"S-1","name":"Ada"},{"badge":null,"name":"Bob"}]}}"#,
+    );
+    assert_eq!(g.request_counts(), counts(&[("roster", 1)]));
+    // The operation is valid in roster: `badge` is String! on Staff and String on Guest.
+    let sent = g.received("roster")[0].query().to_owned();
+    let schema =
+        apollo_compiler::Schema::parse_and_validate(ROSTER_AS_SUBGRAPH, "roster.graphql").unwrap();
+    let valid =
+        apollo_compiler::ExecutableDocument::parse_and_validate(&schema, &sent, "sent.graphql");
+    assert!(
+        valid.is_ok(),
+        "{sent}: {:?}",
+        valid.err().map(|e| e.errors.to_string())
+    );
+    insta::assert_snapshot!(super::plan(&members_supergraph(), MEMBERS_QUERY), @r#"
+    QueryPlan {
+      Fetch(0) roster
+        query {
+          members {
+            __typename
+            ... on Staff {
+              badge
+              name
+            }
+            ... on Guest {
+              __sg_badge__Guest: badge
+              name
+            }
+          }
+        }
+    }
+    "#);
+}
+
+/// Roster as a plain schema, to validate the operation it receives.
+const ROSTER_AS_SUBGRAPH: &str = r#"
+union Member = Staff | Guest
+type Staff { badge: String! name: String }
+type Guest { badge: String name: String }
+type Query { members: [Member!]! }
+"#;
