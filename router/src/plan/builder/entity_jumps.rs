@@ -6,6 +6,10 @@
 use super::*;
 
 impl Planner<'_> {
+    /// Plans `fields`, which the position's subgraph cannot resolve, through entity jumps: each
+    /// round takes the subgraph that serves the most remaining fields (preferring one already
+    /// fetched at this position); among equals, the one whose plan below needs the fewest fetches
+    /// (one that `@provides` what is below beats one that needs another jump).
     pub(super) fn plan_jumps(
         &mut self,
         position: &Position,
@@ -15,7 +19,7 @@ impl Planner<'_> {
     ) -> Result<(), PlanError> {
         let mut remaining: Vec<&Field> = fields.to_vec();
         while !remaining.is_empty() {
-            let mut best: Option<(SubgraphId, Vec<usize>, (bool, usize))> = None;
+            let mut candidates: Vec<(SubgraphId, Vec<usize>, (bool, usize))> = Vec::new();
             for subgraph in 0..self.supergraph.subgraphs.len() {
                 let covered: Vec<usize> = remaining
                     .iter()
@@ -32,11 +36,9 @@ impl Planner<'_> {
                     subgraph,
                 ));
                 let score = (existing, covered.len());
-                if best.as_ref().is_none_or(|(_, _, s)| score > *s) {
-                    best = Some((subgraph, covered, score));
-                }
+                candidates.push((subgraph, covered, score));
             }
-            let Some((subgraph, covered, _)) = best else {
+            let Some(top) = candidates.iter().map(|(_, _, score)| *score).max() else {
                 let field = remaining[0];
                 return Err(PlanError::Unsatisfiable {
                     type_name: position.type_name.to_string(),
@@ -44,23 +46,24 @@ impl Planner<'_> {
                     path: display_path(&position.path),
                 });
             };
-            let entity_type = self.entity_type_in(&position.type_name, subgraph);
-            for &index in &covered {
-                let field = remaining[index];
-                let requirement = self.plan_requirements(position, field, subgraph)?;
-                let group = self.entity_group(position, subgraph, requirement.as_ref())?;
-                let entity_position = Position {
-                    group,
-                    subgraph,
-                    type_name: entity_type.clone(),
-                    cursor: vec![Step::Fragment(entity_type.clone())],
-                    path: position.path.clone(),
-                    provided: None,
-                    client: position.client.clone(),
-                };
-                self.add_local(&entity_position, field, internal, touched)?;
-                touched.insert(group);
+            candidates.retain(|(_, _, score)| *score == top);
+            let mut chosen = 0;
+            if candidates.len() > 1 {
+                let mut fewest = usize::MAX;
+                for (index, (subgraph, covered, _)) in candidates.iter().enumerate() {
+                    let fields: Vec<&Field> = covered.iter().map(|&i| remaining[i]).collect();
+                    let fetches = self.trial_jump_fetches(position, &fields, *subgraph, internal);
+                    if let Some(fetches) = fetches
+                        && fetches < fewest
+                    {
+                        fewest = fetches;
+                        chosen = index;
+                    }
+                }
             }
+            let (subgraph, covered, _) = candidates.swap_remove(chosen);
+            let fields: Vec<&Field> = covered.iter().map(|&i| remaining[i]).collect();
+            self.jump(position, &fields, subgraph, internal, touched)?;
             let mut index = 0;
             remaining.retain(|_| {
                 let keep = !covered.contains(&index);
@@ -69,6 +72,48 @@ impl Planner<'_> {
             });
         }
         Ok(())
+    }
+
+    /// Plans `fields` at `position` through entity jumps to `subgraph`.
+    fn jump(
+        &mut self,
+        position: &Position,
+        fields: &[&Field],
+        subgraph: SubgraphId,
+        internal: bool,
+        touched: &mut BTreeSet<GroupId>,
+    ) -> Result<(), PlanError> {
+        let entity_type = self.entity_type_in(&position.type_name, subgraph);
+        for field in fields {
+            let requirement = self.plan_requirements(position, field, subgraph)?;
+            let group = self.entity_group(position, subgraph, requirement.as_ref())?;
+            let entity_position = Position {
+                group,
+                subgraph,
+                type_name: entity_type.clone(),
+                cursor: vec![Step::Fragment(entity_type.clone())],
+                path: position.path.clone(),
+                provided: None,
+                client: position.client.clone(),
+            };
+            self.add_local(&entity_position, field, internal, touched)?;
+            touched.insert(group);
+        }
+        Ok(())
+    }
+
+    /// How many new fetches jumping to `subgraph` for `fields` would make (`None` when it cannot
+    /// be planned). The planner's state is restored afterwards.
+    fn trial_jump_fetches(
+        &mut self,
+        position: &Position,
+        fields: &[&Field],
+        subgraph: SubgraphId,
+        internal: bool,
+    ) -> Option<usize> {
+        self.count_new_groups(|planner| {
+            planner.jump(position, fields, subgraph, internal, &mut BTreeSet::new())
+        })
     }
 
     /// Whether `field` at `position` can be fetched from `subgraph` through an entity jump.

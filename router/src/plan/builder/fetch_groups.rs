@@ -29,6 +29,21 @@ impl Planner<'_> {
         self.groups.len() - 1
     }
 
+    /// Runs `plan` on the planner and undoes it: how many groups it created (`None` when it
+    /// failed). For choosing between candidates by the fetches their plans need.
+    pub(super) fn count_new_groups(
+        &mut self,
+        plan: impl FnOnce(&mut Self) -> Result<(), PlanError>,
+    ) -> Option<usize> {
+        let saved_groups = self.groups.clone();
+        let saved_entity_groups = self.entity_groups.clone();
+        let planned = plan(self);
+        let created = self.groups.len() - saved_groups.len();
+        self.groups = saved_groups;
+        self.entity_groups = saved_entity_groups;
+        planned.ok().map(|_| created)
+    }
+
     pub(super) fn finish(mut self) -> QueryPlan {
         merge_entity_groups(&mut self.groups);
         let order = topological_order(&self.groups);

@@ -152,24 +152,19 @@ impl Planner<'_> {
         subgraph: SubgraphId,
         existing: &HashMap<SubgraphId, GroupId>,
     ) -> Option<usize> {
-        let saved_groups = self.groups.clone();
-        let saved_entity_groups = self.entity_groups.clone();
-        let group = match existing.get(&subgraph) {
-            Some(&group) => group,
-            None => self.new_group(
-                subgraph,
-                Some(self.operation.kind),
-                Vec::new(),
-                BTreeSet::new(),
-            ),
-        };
-        let position = Position::root(group, subgraph, root);
-        let mut touched = BTreeSet::new();
-        let planned = self.add_local(&position, field, false, &mut touched);
-        let created = self.groups.len() - saved_groups.len();
-        self.groups = saved_groups;
-        self.entity_groups = saved_entity_groups;
-        planned.ok().map(|_| created)
+        self.count_new_groups(|planner| {
+            let group = match existing.get(&subgraph) {
+                Some(&group) => group,
+                None => planner.new_group(
+                    subgraph,
+                    Some(planner.operation.kind),
+                    Vec::new(),
+                    BTreeSet::new(),
+                ),
+            };
+            let position = Position::root(group, subgraph, root);
+            planner.add_local(&position, field, false, &mut BTreeSet::new())
+        })
     }
 
     /// How many fields below `field` `subgraph` resolves without leaving it.

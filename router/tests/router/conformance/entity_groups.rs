@@ -731,3 +731,95 @@ async fn a_shareable_value_behind_an_entity_jump_is_split_over_two_parallel_fetc
     }
     "#);
 }
+
+// ----- an entity jump goes where the plan below needs the fewest fetches -----
+
+const SHOP: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+
+type Item @key(fields: "id") { id: ID! }
+type Query { item: Item }
+"#;
+
+const BASIC: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Item @key(fields: "id") { id: ID! maker: Maker @shareable }
+type Maker @key(fields: "id") { id: ID! }
+"#;
+
+const NAMES: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Maker @key(fields: "id") { id: ID! name: String @shareable }
+"#;
+
+const PROVIDING: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable", "@external", "@provides"])
+
+type Item @key(fields: "id") { id: ID! maker: Maker @shareable @provides(fields: "name") }
+type Maker @key(fields: "id") { id: ID! name: String @external }
+"#;
+
+fn maker_supergraph() -> String {
+    compose(&[
+        ("basic", BASIC),
+        ("names", NAMES),
+        ("providing", PROVIDING),
+        ("shop", SHOP),
+    ])
+}
+
+const MAKER_QUERY: &str = "{ item { maker { name } } }";
+
+#[tokio::test]
+async fn an_entity_jump_prefers_the_subgraph_that_provides_what_is_below() {
+    let data = vec![
+        (
+            "shop",
+            Dataset::default().root("item", json!({ "__typename": "Item", "id": "i1" })),
+        ),
+        (
+            "providing",
+            Dataset::default().entities(
+                "Item",
+                vec!["id"],
+                vec![json!({ "__typename": "Item", "id": "i1",
+                             "maker": { "__typename": "Maker", "id": "m1", "name": "Acme" } })],
+            ),
+        ),
+    ];
+    let g = Gateway::start(&maker_supergraph(), data).await;
+    let response = g.query(MAKER_QUERY, json!({})).await;
+    assert_json(&response, r#"{"data":{"item":{"maker":{"name":"Acme"}}}}"#);
+    assert_eq!(g.request_counts(), counts(&[("providing", 1), ("shop", 1)]));
+    assert_eq!(
+        fields(&g.received("providing")[0]),
+        paths(&[
+            "_entities",
+            "_entities.…Item.maker",
+            "_entities.…Item.maker.name"
+        ])
+    );
+    insta::assert_snapshot!(super::plan(&maker_supergraph(), MAKER_QUERY), @r#"
+    QueryPlan {
+      Fetch(0) shop
+        query {
+          item {
+            __typename
+            id
+          }
+        }
+      Fetch(1) providing after [0] at item { Item: __typename id }
+        query($representations: [_Any!]!) {
+          _entities(representations: $representations) {
+            ... on Item {
+              maker {
+                name
+              }
+            }
+          }
+        }
+    }
+    "#);
+}
