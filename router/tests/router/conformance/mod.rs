@@ -1,13 +1,14 @@
 //! The router's conformance suite: one module per area of the federation behaviour the router must
 //! implement — `operations` (operations, variables, fragments, directives, introspection,
 //! validation), planning (`keys`, `selection`, `provides_requires`,
-//! `override_and_interface_objects`, `abstract_types`, `entity_groups`, `interface_object_inputs`,
-//! `subgraph_types`), `execution` (concurrency, batching, shape, null propagation, errors, failing
-//! subgraphs), `never_silent` (what cannot be fetched or planned is said, never a quiet null) and
-//! `formats` (supergraphs as other tools write them). Every case builds its own supergraph from subgraph SDLs written by hand (composed with
-//! `shopgraph-schema`, or written out in join-spec form where the case says why), runs the router
-//! over mock subgraphs (`crate::support`), and checks the exact client response (as text, so key
-//! order counts) and what every subgraph was asked. Router bugs found here are listed in
+//! `override_and_interface_objects`, `abstract_types`, `entity_groups`, `subgraph_choice`,
+//! `interface_object_inputs`, `subgraph_types`), `execution` (concurrency, batching, shape, null
+//! propagation, errors, failing subgraphs), `never_silent` (what cannot be fetched or planned is
+//! said, never a quiet null) and `formats` (supergraphs as other tools write them). Every case
+//! builds its own supergraph from subgraph SDLs written by hand (composed with `shopgraph-schema`,
+//! or written out in join-spec form where the case says why), runs the router over mock subgraphs
+//! (`crate::support`), and checks the exact client response (as text, so key order counts) and what
+//! every subgraph was asked. Router bugs found here are listed in
 //! `/work/notes/conformance-failures.md`; their cases carry `#[ignore = "router: …"]`.
 
 mod abstract_types;
@@ -21,6 +22,7 @@ mod operations;
 mod override_and_interface_objects;
 mod provides_requires;
 mod selection;
+mod subgraph_choice;
 mod subgraph_types;
 
 use std::time::Duration;
