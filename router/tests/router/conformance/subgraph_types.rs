@@ -340,3 +340,94 @@ type Staff { badge: String! name: String }
 type Guest { badge: String name: String }
 type Query { members: [Member!]! }
 "#;
+
+const FRONT: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
+
+union Thing = Alpha | Beta
+type Alpha @key(fields: "id") { id: ID! }
+type Beta @key(fields: "id") { id: ID! }
+type Query { things: [Thing] }
+"#;
+
+const CODES: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Alpha @key(fields: "id") { id: ID! code: String! @shareable }
+type Beta @key(fields: "id") { id: ID! code: String }
+"#;
+
+/// Makes `Alpha.code` nullable in the supergraph, so that clients may select both `code`s under
+/// one key.
+const LEGACY_CODES: &str = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
+
+type Alpha @key(fields: "id") { id: ID! code: String @shareable }
+"#;
+
+/// Codes as a plain schema (with `_entities`), to validate the operation it receives.
+const CODES_AS_SUBGRAPH: &str = r#"
+scalar _Any
+union _Entity = Alpha | Beta
+type Alpha { id: ID! code: String! }
+type Beta { id: ID! code: String }
+type Query { _entities(representations: [_Any!]!): [_Entity]! }
+"#;
+
+#[tokio::test]
+async fn entity_fragments_sharing_a_key_with_two_types_are_aliased_too() {
+    let supergraph = compose(&[("codes", CODES), ("front", FRONT), ("legacy", LEGACY_CODES)]);
+    let data = vec![
+        (
+            "front",
+            Dataset::default().root(
+                "things",
+                json!([{ "__typename": "Alpha", "id": "a1" }, { "__typename": "Beta", "id": "b1" }]),
+            ),
+        ),
+        (
+            "codes",
+            Dataset::default()
+                .entities(
+                    "Alpha",
+                    vec!["id"],
+                    vec![json!({ "__typename": "Alpha", "id": "a1", "code": "A-1" })],
+                )
+                .entities(
+                    "Beta",
+                    vec!["id"],
+                    vec![json!({ "__typename": "Beta", "id": "b1", "code": "B-1" })],
+                ),
+        ),
+    ];
+    let g = Gateway::start(&supergraph, data).await;
+    let response = g
+        .query(
+            "{ things { ... on Alpha { code } ... on Beta { code } } }",
+            json!({}),
+        )
+        .await;
+    assert_json(
+        &response,
+        r#"{"data":{"things":[{"code":"A-1"},{"code":"B-1"}]}}"#,
+    );
+    assert_eq!(g.request_counts(), counts(&[("codes", 1), ("front", 1)]));
+    let sent = g.received("codes")[0].query().to_owned();
+    let schema =
+        apollo_compiler::Schema::parse_and_validate(CODES_AS_SUBGRAPH, "codes.graphql").unwrap();
+    let valid =
+        apollo_compiler::ExecutableDocument::parse_and_validate(&schema, &sent, "sent.graphql");
+    assert!(
+        valid.is_ok(),
+        "{sent}: {:?}",
+        valid.err().map(|e| e.errors.to_string())
+    );
+    assert_eq!(
+        fields(&g.received("codes")[0]),
+        paths(&[
+            "_entities",
+            "_entities.…Alpha.code",
+            "_entities.…Beta.__sg_code__Beta:code"
+        ])
+    );
+}
