@@ -107,7 +107,9 @@ pub async fn execute(
             break;
         }
         let Some((id, prepared, response)) = in_flight.next().await else {
-            // Nothing in flight and nothing ready: dependencies that can never finish.
+            // Nothing in flight and nothing ready: dependencies that can never finish (the
+            // planner refuses such plans). Never silent: say which fetches did not run.
+            report_never_started(plan, &waiting_on, &mut result);
             break;
         };
         let fetch = &plan.fetches[id];
@@ -142,6 +144,24 @@ fn release(dependents: &[usize], waiting_on: &mut [usize], ready: &mut Vec<usize
         if waiting_on[dependent] == 0 {
             ready.push(dependent);
         }
+    }
+}
+
+/// Fetches still waiting when nothing else can run: their fields get an error, not a quiet null.
+fn report_never_started(plan: &QueryPlan, waiting_on: &[usize], result: &mut ExecutionResult) {
+    for fetch in &plan.fetches {
+        if waiting_on[fetch.id] == 0 {
+            continue;
+        }
+        let message = format!(
+            "the fetch to subgraph '{}' never ran: the fetches it waits for did not finish",
+            fetch.service
+        );
+        tracing::error!(service = %fetch.service, fetch = fetch.id, "{message}");
+        result.failed_paths.extend(fetch.filled_paths());
+        result
+            .errors
+            .push(GraphqlError::new(message, codes::INTERNAL).with_service(&fetch.service));
     }
 }
 

@@ -44,9 +44,19 @@ impl Planner<'_> {
         planned.ok().map(|_| created)
     }
 
-    pub(super) fn finish(mut self) -> QueryPlan {
+    pub(super) fn finish(mut self) -> Result<QueryPlan, PlanError> {
         merge_entity_groups(&mut self.groups);
-        let order = topological_order(&self.groups);
+        let order = topological_order(&self.groups).map_err(|cycle| {
+            let services: Vec<&str> = cycle
+                .iter()
+                .map(|&g| {
+                    self.supergraph.subgraphs[self.groups[g].subgraph]
+                        .name
+                        .as_str()
+                })
+                .collect();
+            PlanError::Cycle(services.join(", "))
+        })?;
         let mut new_index = vec![0; self.groups.len()];
         for (position, &group) in order.iter().enumerate() {
             new_index[group] = position;
@@ -108,10 +118,10 @@ impl Planner<'_> {
                 }
             })
             .collect();
-        QueryPlan {
+        Ok(QueryPlan {
             kind: self.operation.kind,
             fetches,
-        }
+        })
     }
 
     /// Aliases fields of sibling type fragments that share a response key but not their type in
@@ -413,8 +423,9 @@ pub(super) fn merge_entity_groups(groups: &mut Vec<Group>) {
     }
 }
 
-/// Groups ordered so that dependencies come first; among ready groups, creation order.
-pub(super) fn topological_order(groups: &[Group]) -> Vec<GroupId> {
+/// Groups ordered so that dependencies come first; among ready groups, creation order. Fails with
+/// the groups that wait for each other, if any.
+pub(super) fn topological_order(groups: &[Group]) -> Result<Vec<GroupId>, Vec<GroupId>> {
     let mut done = vec![false; groups.len()];
     let mut order = Vec::with_capacity(groups.len());
     while order.len() < groups.len() {
@@ -426,16 +437,11 @@ pub(super) fn topological_order(groups: &[Group]) -> Vec<GroupId> {
             }
         }
         if order.len() == before {
-            // A cycle slipped through: keep the remaining groups in creation order.
-            for (id, flag) in done.iter_mut().enumerate() {
-                if !*flag {
-                    *flag = true;
-                    order.push(id);
-                }
-            }
+            // The rest wait for each other: execution could never start them.
+            return Err((0..groups.len()).filter(|&id| !done[id]).collect());
         }
     }
-    order
+    Ok(order)
 }
 
 pub(super) fn sanitize(name: &str) -> String {
@@ -448,4 +454,29 @@ pub(super) fn sanitize(name: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(deps: &[GroupId]) -> Group {
+        Group {
+            subgraph: 0,
+            root_kind: None,
+            paths: Vec::new(),
+            path_keys: Vec::new(),
+            selection: FetchSelection::default(),
+            inputs: Vec::new(),
+            deps: deps.iter().copied().collect(),
+        }
+    }
+
+    #[test]
+    fn groups_that_wait_for_each_other_are_refused_not_reordered() {
+        let ordered = topological_order(&[group(&[1]), group(&[]), group(&[0, 1])]);
+        assert_eq!(ordered, Ok(vec![1, 0, 2]));
+        let cycle = topological_order(&[group(&[]), group(&[2]), group(&[1]), group(&[0, 2])]);
+        assert_eq!(cycle, Err(vec![1, 2, 3]));
+    }
 }

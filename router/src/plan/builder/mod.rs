@@ -87,6 +87,8 @@ pub enum PlanError {
     TooDeep { type_name: String },
     #[error("the schema has no {0} root type")]
     NoRootType(&'static str),
+    #[error("the fetches to {0} wait for each other")]
+    Cycle(String),
 }
 
 type GroupId = usize;
@@ -162,7 +164,7 @@ pub fn build_plan(
         unplannable: None,
     };
     planner.plan_root()?;
-    Ok(planner.finish())
+    planner.finish()
 }
 
 struct Planner<'a> {
