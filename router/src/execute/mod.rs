@@ -2,7 +2,9 @@
 //! independent ones run concurrently; results are merged into one response tree. An `_entities` fetch
 //! collects its representations from the objects at its path, sends each distinct representation
 //! once, and merges every result into all objects it stands for. A failed fetch leaves its fields
-//! unset and records an error; the rest of the plan goes on.
+//! unset and records an error; the rest of the plan goes on. Never silent: an object a fetch should
+//! have sent but could not (incomplete representation, no `__typename`, a type no input matches)
+//! and a fetch that never started get an error and a log line, not a quiet null.
 
 pub mod fast_hash;
 pub mod representations;
