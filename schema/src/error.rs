@@ -131,6 +131,11 @@ pub enum ErrorCode {
     MergedDirectiveApplicationOnExternal,
     /// A Federation 1 type has only `@external` fields, none of them used, yet it is referenced.
     TypeWithOnlyUnusedExternal,
+    /// A subgraph defines a federation or link directive with a signature the spec's is not
+    /// compatible with.
+    DirectiveDefinitionInvalid,
+    /// A subgraph defines a federation or link type differently from the spec.
+    TypeDefinitionInvalid,
     /// Some field of the supergraph cannot be reached from a root through the subgraphs.
     SatisfiabilityError,
 }
@@ -210,6 +215,8 @@ impl ErrorCode {
                 "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL"
             }
             Self::TypeWithOnlyUnusedExternal => "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
+            Self::DirectiveDefinitionInvalid => "DIRECTIVE_DEFINITION_INVALID",
+            Self::TypeDefinitionInvalid => "TYPE_DEFINITION_INVALID",
             Self::SatisfiabilityError => "SATISFIABILITY_ERROR",
         }
     }

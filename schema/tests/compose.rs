@@ -1072,3 +1072,54 @@ fn cli_prints_hints_and_still_writes_the_supergraph() {
     );
     assert!(scratch.0.join("supergraph.graphql").exists());
 }
+
+// ------------------------------------------------------------------------------------------
+// Subgraphs printing every federation definition (issue 10)
+
+#[test]
+fn full_printed_sdl_with_every_federation_definition_composes() {
+    let full = assert_composes("full_sdl");
+    // The same subgraphs written by hand, without the federation definitions.
+    let hand_written = compose(&[
+        SubgraphInput::new(
+            "products",
+            "http://products.example/graphql",
+            "extend schema @link(url: \"https://specs.apollo.dev/federation/v2.0\", import: [\"@key\"])\n\
+             type Query { product: Product }\ntype Product @key(fields: \"id\") { id: ID! }",
+        ),
+        SubgraphInput::new(
+            "reviews",
+            "http://reviews.example/graphql",
+            "schema @link(url: \"https://specs.apollo.dev/federation/v2.3\", import: [\"@key\", \"@shareable\", {name: \"@external\", as: \"@remote\"}, \"FieldSet\"]) { query: Query }\n\
+             type Query { reviews: [Review!]! @shareable }\ntype Review { body: String! product: Product! }\n\
+             type Product @key(fields: \"id\") { id: ID! rating: Int }",
+        ),
+    ])
+    .unwrap_or_else(|errors| panic!("{}", render(&errors)));
+    assert_eq!(full.sdl(), hand_written.sdl());
+    assert!(!full.sdl().contains("federation__"));
+}
+
+#[test]
+fn error_federation_definitions_incompatible_with_the_spec() {
+    assert_fails(
+        "error_federation_definitions",
+        &[
+            "DIRECTIVE_DEFINITION_INVALID",
+            "DIRECTIVE_DEFINITION_INVALID",
+            "DIRECTIVE_DEFINITION_INVALID",
+            "TYPE_DEFINITION_INVALID",
+            "TYPE_DEFINITION_INVALID",
+        ],
+    );
+}
+
+#[test]
+fn error_link_import_type_undefined_next_to_a_link_definition() {
+    let errors = assert_fails("error_link_import_undefined", &["INVALID_GRAPHQL"]);
+    assert!(
+        errors[0].message.contains("Unknown type link__Import"),
+        "{}",
+        errors[0]
+    );
+}

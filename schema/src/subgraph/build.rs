@@ -68,16 +68,35 @@ pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<Comp
             .map(|issue| reporter.link_issue(issue, &document.sources))
             .collect::<Vec<_>>()
     })?;
+    let definition_issues = names.check_provided_definitions(&document);
+    if !definition_issues.is_empty() {
+        return Err(definition_issues
+            .into_iter()
+            .map(|issue| {
+                CompositionError::new(
+                    issue.code,
+                    format!("[{}] {}", reporter.subgraph, issue.message),
+                )
+                .at(reporter.location(position_in_subgraph(issue.location, &document.sources)))
+            })
+            .collect());
+    }
     let defined_types = document
         .definitions
         .iter()
         .filter(|definition| !definition.is_extension_definition())
         .filter_map(|definition| definition.name().cloned())
         .collect();
-    let schema = Schema::builder()
+    let mut schema = Schema::builder()
         .adopt_orphan_extensions()
-        .add_ast(&document)
-        .parse(missing_definitions(&names, &document), DEFINITIONS_PATH)
+        .add_ast(&document);
+    // A subgraph printing every federation definition leaves nothing to add (and the parser
+    // rejects an empty document).
+    let missing = missing_definitions(&names, &document);
+    if !missing.is_empty() {
+        schema = schema.parse(missing, DEFINITIONS_PATH);
+    }
+    let schema = schema
         .build()
         .map_err(|with_errors| reporter.graphql_errors(&with_errors.errors))?
         .validate()

@@ -6,6 +6,7 @@
 //! messages.
 
 mod build;
+mod definitions;
 mod field_set;
 mod field_usage;
 mod link;
