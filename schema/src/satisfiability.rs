@@ -14,7 +14,7 @@
 //! reaching it and why each subgraph the router could be in cannot resolve it. With progressive
 //! `@override`s the walk is made with the labels off and with them on.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -43,6 +43,8 @@ pub(crate) fn check(schema: &MergedSchema, subgraphs: &[Subgraph]) -> Vec<Compos
             model: &model,
             label_on: has_labels.then_some(label_on),
             closures: RefCell::new(HashMap::new()),
+            closing: RefCell::new(Vec::new()),
+            partial: Cell::new(false),
             requires: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
         };
@@ -285,6 +287,10 @@ struct Walker<'m, 'a> {
     /// `Some(on)` when the supergraph has progressive overrides: whether their labels are on.
     label_on: Option<bool>,
     closures: RefCell<HashMap<Way<'a>, Rc<Vec<Way<'a>>>>>,
+    /// Ways whose closure is being computed, innermost last.
+    closing: RefCell<Vec<Way<'a>>>,
+    /// Some closure being computed got a partial answer.
+    partial: Cell<bool>,
     requires: RefCell<HashMap<(&'a str, &'a str, usize), bool>>,
     in_progress: RefCell<HashSet<(&'a str, &'a str, usize)>>,
 }
@@ -330,7 +336,12 @@ impl<'a> Walker<'_, 'a> {
             let ways = places[index].ways.clone();
             let Some(model) = self.ty(ty) else { continue };
             let mut children: Vec<(&'a str, Vec<Way<'a>>, Step<'a>)> = Vec::new();
-            if matches!(model.kind, Kind::Object | Kind::Interface) {
+            // No value can ever be of an interface no object type implements: its fields are
+            // vacuously satisfiable.
+            let vacuous = model.kind == Kind::Interface
+                && model.api_possible.is_empty()
+                && model.possible_in.values().all(Vec::is_empty);
+            if matches!(model.kind, Kind::Object | Kind::Interface) && !vacuous {
                 for (field_name, field) in &model.fields {
                     if !field.visible {
                         continue;
@@ -501,12 +512,40 @@ impl<'a> Walker<'_, 'a> {
         })
     }
 
+    /// Whether the key `fields` can be fetched for the object of `way` through other subgraphs
+    /// (e.g. a nested entity's key field only a third subgraph resolves).
+    fn fetchable(&self, way: &Way<'a>, fields: &[Selected]) -> bool {
+        self.selection_satisfied(std::slice::from_ref(way), way.ty, fields)
+    }
+
     /// `way` and every way reachable from it through entity fetches (`@key` jumps to other
-    /// subgraphs, and to `@interfaceObject`s of the interfaces of an object type).
+    /// subgraphs, and to `@interfaceObject`s of the interfaces of an object type). Key fields
+    /// may themselves need fetches; while the closure of a way is being computed, asking for it
+    /// again answers the way alone, and closures depending on such a partial answer are not
+    /// remembered (except the outermost, complete one).
     fn closure(&self, way: &Way<'a>) -> Rc<Vec<Way<'a>>> {
         if let Some(found) = self.closures.borrow().get(way) {
             return found.clone();
         }
+        if self.closing.borrow().contains(way) {
+            self.partial.set(true);
+            return Rc::new(vec![way.clone()]);
+        }
+        self.closing.borrow_mut().push(way.clone());
+        let outer_partial = self.partial.replace(false);
+        let reached = self.compute_closure(way);
+        self.closing.borrow_mut().pop();
+        let partial = self.partial.get();
+        self.partial.set(outer_partial || partial);
+        if !partial || self.closing.borrow().is_empty() {
+            self.closures
+                .borrow_mut()
+                .insert(way.clone(), reached.clone());
+        }
+        reached
+    }
+
+    fn compute_closure(&self, way: &Way<'a>) -> Rc<Vec<Way<'a>>> {
         let mut reached = vec![way.clone()];
         let mut queue = VecDeque::from([way.clone()]);
         while let Some(current) = queue.pop_front() {
@@ -517,7 +556,8 @@ impl<'a> Walker<'_, 'a> {
             for key in &model.keys {
                 if key.resolvable
                     && key.graph != current.graph
-                    && self.collectable(&key.fields, current.ty, current.graph, &current.provided)
+                    && (self.collectable(&key.fields, current.ty, current.graph, &current.provided)
+                        || self.fetchable(&current, &key.fields))
                 {
                     targets.push(Way {
                         ty: current.ty,
@@ -558,11 +598,7 @@ impl<'a> Walker<'_, 'a> {
                 }
             }
         }
-        let reached = Rc::new(reached);
-        self.closures
-            .borrow_mut()
-            .insert(way.clone(), reached.clone());
-        reached
+        Rc::new(reached)
     }
 
     /// The ways to be at the value of `field` (of type `result`) starting from `way`.

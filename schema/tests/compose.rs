@@ -1123,3 +1123,41 @@ fn error_link_import_type_undefined_next_to_a_link_definition() {
         errors[0]
     );
 }
+
+#[test]
+fn satisfiability_key_fields_fetched_from_a_third_subgraph_first() {
+    let sdl = assert_composes("satisfiability_key_via_third_subgraph").into_sdl();
+    assert!(sdl.contains("@join__type(graph: PRICING, key: \"book { sku }\")"));
+}
+
+#[test]
+fn satisfiability_interface_without_implementations_is_vacuous() {
+    let sdl = assert_composes("satisfiability_interface_without_implementations").into_sdl();
+    assert!(sdl.contains(
+        "@join__type(graph: LABELS, key: \"id\", resolvable: false, isInterfaceObject: true)"
+    ));
+}
+
+#[test]
+fn provides_through_an_interface_typed_field() {
+    let sdl = assert_composes("provides_through_interface").into_sdl();
+    assert!(sdl.contains("provides: \"residents { name }\""));
+}
+
+#[test]
+fn error_satisfiability_key_fields_third_subgraph_not_reachable() {
+    let errors = assert_fails(
+        "error_satisfiability_key_via_third_subgraph",
+        &["SATISFIABILITY_ERROR", "SATISFIABILITY_ERROR"],
+    );
+    let mut elements: Vec<&str> = errors.iter().filter_map(|e| e.element.as_deref()).collect();
+    elements.sort_unstable();
+    assert_eq!(elements, ["Book.sku", "Shelf.discount"]);
+}
+
+#[test]
+fn interface_object_next_to_federation_1_subgraphs_without_interface_keys() {
+    let sdl = assert_composes("interface_object_federation_1").into_sdl();
+    assert!(sdl.contains("@join__type(graph: B, key: \"id\", isInterfaceObject: true)"));
+    assert!(sdl.contains("legacy: Int @join__field(graph: LEGACY)"));
+}

@@ -148,8 +148,9 @@ impl<'a> Merger<'a> {
             .collect()
     }
 
-    /// An `@interfaceObject` stands for an interface some subgraph defines; and it needs every
-    /// subgraph to be a Federation 2 one (Federation 1 cannot say which types implement what).
+    /// An `@interfaceObject` stands for an interface some subgraph defines; and no Federation 1
+    /// subgraph may put a `@key` on that interface (Federation 1 ignores keys on interfaces, so
+    /// that subgraph could not be reached for its implementations).
     fn check_interface_objects(&mut self) {
         let names = self.interface_object_types();
         for name in &names {
@@ -185,10 +186,14 @@ impl<'a> Merger<'a> {
                 .at_all(locations),
             );
         }
+        // Only Federation 1 subgraphs with a `@key` on such an interface get in the way: their
+        // ignored key would be needed to reach the interface's implementations there.
         let federation_1: Vec<&str> = self
             .subgraphs
             .iter()
-            .filter(|s| s.federation_1)
+            .filter(|s| {
+                s.federation_1 && names.iter().any(|n| s.ignored_interface_keys.contains(n))
+            })
             .map(|s| s.name.as_str())
             .collect();
         if names.is_empty() || federation_1.is_empty() {
@@ -214,7 +219,7 @@ impl<'a> Merger<'a> {
             CompositionError::new(
                 ErrorCode::InterfaceObjectUsageError,
                 format!(
-                    "The @interfaceObject directive can only be used if all subgraphs have federation 2 subgraph schema (schema with a `@link` to \"https://specs.apollo.dev/federation\" version 2.0 or newer): @interfaceObject is used in {} but {} {} federation 2 subgraph schema.",
+                    "The @interfaceObject directive can only be used if all subgraphs have federation 2 subgraph schema (schema with a `@link` to \"https://specs.apollo.dev/federation\" version 2.0 or newer): @interfaceObject is used in {} but {} {} federation 2 subgraph schema with a @key on the interface (which Federation 1 ignores).",
                     mismatch::subgraph_list(&using),
                     mismatch::subgraph_list(&federation_1),
                     if federation_1.len() > 1 { "are not" } else { "is not a" }

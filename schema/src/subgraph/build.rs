@@ -113,6 +113,7 @@ pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<Comp
         composed_names: HashSet::new(),
         errors: Vec::new(),
         hints: Vec::new(),
+        ignored_interface_keys: HashSet::new(),
     }
     .build()
 }
@@ -233,6 +234,8 @@ pub(super) struct Builder<'a> {
     composed_names: HashSet<Name>,
     pub(super) errors: Vec<CompositionError>,
     hints: Vec<CompositionHint>,
+    /// Interfaces with a `@key` that Federation 1 semantics ignore.
+    ignored_interface_keys: HashSet<Name>,
 }
 
 impl Builder<'_> {
@@ -284,6 +287,7 @@ impl Builder<'_> {
             url: self.input.url.clone(),
             file: self.reporter.file.clone(),
             federation_1: self.names.version == FederationVersion::One,
+            ignored_interface_keys: self.ignored_interface_keys,
             types,
             composed_directives,
             hints: self.hints,
@@ -678,6 +682,7 @@ impl Builder<'_> {
             match self.federation_directive(directive) {
                 Some(FederationDirective::Key) if is_interface && federation_1 => {
                     // Federation 1 accepted and ignored keys on interfaces.
+                    self.ignored_interface_keys.insert(type_name.clone());
                 }
                 Some(FederationDirective::Key) => {
                     let position = self.position(directive.location());

@@ -59,6 +59,8 @@ pub(crate) struct Subgraph {
     pub(crate) file: Option<String>,
     /// The subgraph has no `@link` to federation v2: it was written for Federation 1.
     pub(crate) federation_1: bool,
+    /// Interfaces a Federation 1 subgraph put a `@key` on (which Federation 1 ignores).
+    pub(crate) ignored_interface_keys: HashSet<Name>,
     pub(crate) types: IndexMap<Name, SubgraphType>,
     /// Custom directives the subgraph asks to keep in the supergraph (`@composeDirective`).
     pub(crate) composed_directives: Vec<ComposedDirective>,
