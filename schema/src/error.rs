@@ -71,9 +71,9 @@ pub enum ErrorCode {
     /// A field's types in different subgraphs are incompatible.
     FieldTypeMismatch,
     /// An argument's types in different subgraphs are incompatible.
-    ArgumentTypeMismatch,
+    FieldArgumentTypeMismatch,
     /// An argument has different default values in different subgraphs.
-    ArgumentDefaultMismatch,
+    FieldArgumentDefaultMismatch,
     /// An input field has different default values in different subgraphs.
     InputFieldDefaultMismatch,
     /// A required argument is missing from some subgraph that has the field.
@@ -175,8 +175,8 @@ impl ErrorCode {
             Self::ExternalArgumentDefaultMismatch => "EXTERNAL_ARGUMENT_DEFAULT_MISMATCH",
             Self::InvalidFieldSharing => "INVALID_FIELD_SHARING",
             Self::FieldTypeMismatch => "FIELD_TYPE_MISMATCH",
-            Self::ArgumentTypeMismatch => "ARGUMENT_TYPE_MISMATCH",
-            Self::ArgumentDefaultMismatch => "ARGUMENT_DEFAULT_MISMATCH",
+            Self::FieldArgumentTypeMismatch => "FIELD_ARGUMENT_TYPE_MISMATCH",
+            Self::FieldArgumentDefaultMismatch => "FIELD_ARGUMENT_DEFAULT_MISMATCH",
             Self::InputFieldDefaultMismatch => "INPUT_FIELD_DEFAULT_MISMATCH",
             Self::RequiredArgumentMissingInSomeSubgraph => {
                 "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH"

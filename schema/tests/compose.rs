@@ -11,10 +11,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "compose/canonical.rs"]
+mod canonical;
 #[path = "compose/check.rs"]
 mod check;
+#[path = "compose/differential.rs"]
+mod differential;
 #[path = "compose/fetch.rs"]
 mod fetch;
+#[path = "compose/full_sdl.rs"]
+mod full_sdl;
 
 use apollo_compiler::Schema;
 use shopgraph_schema::{
@@ -784,8 +790,8 @@ fn error_input_and_enum_merging() {
         &[
             "INPUT_FIELD_DEFAULT_MISMATCH",
             "EMPTY_MERGED_INPUT_TYPE",
-            "ARGUMENT_DEFAULT_MISMATCH",
-            "ARGUMENT_TYPE_MISMATCH",
+            "FIELD_ARGUMENT_DEFAULT_MISMATCH",
+            "FIELD_ARGUMENT_TYPE_MISMATCH",
             "EMPTY_MERGED_ENUM_TYPE",
         ],
     );
