@@ -333,6 +333,17 @@ fn differential_against_the_reference_composer() {
         Err(reason) => panic!("SHOPGRAPH_DIFFERENTIAL_REQUIRED=1 but {reason}"),
     };
 
+    let codes_seen: BTreeSet<&str> = our_outcomes
+        .iter()
+        .flat_map(|outcome| match outcome {
+            Outcome::Failed { codes, .. } => codes.iter().map(String::as_str).collect(),
+            Outcome::Composed { .. } => Vec::new(),
+        })
+        .collect();
+    eprintln!(
+        "differential test: the corpus makes ours report {} error codes: {codes_seen:?}",
+        codes_seen.len()
+    );
     let known = known_differences();
     let mut agreements = 0;
     let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
