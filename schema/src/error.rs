@@ -136,6 +136,18 @@ pub enum ErrorCode {
     DirectiveDefinitionInvalid,
     /// A subgraph defines a federation or link type differently from the spec.
     TypeDefinitionInvalid,
+    /// `@cost` on an interface field or on an argument of one.
+    CostAppliedToInterfaceField,
+    /// `@listSize` on a field that is not a list, without `sizedFields`, or naming a sized field
+    /// that is not a list.
+    ListSizeAppliedToNonList,
+    /// `@listSize(assumedSize:)` is negative.
+    ListSizeInvalidAssumedSize,
+    /// `@listSize(sizedFields:)` names a field that does not exist (or the field's type has no
+    /// fields).
+    ListSizeInvalidSizedField,
+    /// `@listSize(slicingArguments:)` names an argument that does not exist or is not an `Int`.
+    ListSizeInvalidSlicingArgument,
     /// Some field of the supergraph cannot be reached from a root through the subgraphs.
     SatisfiabilityError,
 }
@@ -217,6 +229,11 @@ impl ErrorCode {
             Self::TypeWithOnlyUnusedExternal => "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
             Self::DirectiveDefinitionInvalid => "DIRECTIVE_DEFINITION_INVALID",
             Self::TypeDefinitionInvalid => "TYPE_DEFINITION_INVALID",
+            Self::CostAppliedToInterfaceField => "COST_APPLIED_TO_INTERFACE_FIELD",
+            Self::ListSizeAppliedToNonList => "LIST_SIZE_APPLIED_TO_NON_LIST",
+            Self::ListSizeInvalidAssumedSize => "LIST_SIZE_INVALID_ASSUMED_SIZE",
+            Self::ListSizeInvalidSizedField => "LIST_SIZE_INVALID_SIZED_FIELD",
+            Self::ListSizeInvalidSlicingArgument => "LIST_SIZE_INVALID_SLICING_ARGUMENT",
             Self::SatisfiabilityError => "SATISFIABILITY_ERROR",
         }
     }

@@ -1167,3 +1167,31 @@ fn interface_object_next_to_federation_1_subgraphs_without_interface_keys() {
     assert!(sdl.contains("@join__type(graph: B, key: \"id\", isInterfaceObject: true)"));
     assert!(sdl.contains("legacy: Int @join__field(graph: LEGACY)"));
 }
+
+// ------------------------------------------------------------------------------------------
+// Demand control (issue 9)
+
+#[test]
+fn cost_and_list_size_are_composed_for_demand_control() {
+    let supergraph = assert_composes("cost_and_list_size");
+    let sdl = supergraph.sdl();
+    assert!(sdl.contains(
+        "@link(url: \"https://specs.apollo.dev/cost/v0.1\", import: [\"@cost\", \"@listSize\"])"
+    ));
+    // The highest weight; the list sizes combined (largest assumed size, every slicing
+    // argument, one required only if every subgraph requires it).
+    assert!(sdl.contains("expensive: Int @cost(weight: 20)"), "{sdl}");
+    assert!(sdl.contains("@listSize(assumedSize: 7, slicingArguments: [\"first\", \"last\"], requireOneSlicingArgument: false)"), "{sdl}");
+    assert!(sdl.contains("  @cost(weight: 2)\n{"), "{sdl}");
+    assert!(sdl.contains("@listSize(sizedFields: [\"nodes\"])"));
+    assert!(sdl.contains("reason: String @cost(weight: 6)"));
+    assert!(sdl.contains("max: Int @cost(weight: 5)"), "{sdl}");
+    // Clients never see them.
+    let api = shopgraph_schema::check::api_schema(sdl, "supergraph.graphql")
+        .unwrap()
+        .to_string();
+    assert!(
+        !api.contains("@cost") && !api.contains("@listSize"),
+        "{api}"
+    );
+}

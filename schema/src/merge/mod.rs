@@ -18,7 +18,9 @@ use apollo_compiler::Name;
 use indexmap::{IndexMap, IndexSet};
 
 use crate::error::{CompositionError, CompositionHint, ErrorCode, ErrorLocation, Position};
-use crate::subgraph::{Applied, CompositeType, Subgraph, SubgraphType, TypeBody, TypeKind};
+use crate::subgraph::{
+    Applied, CompositeType, ListSize, Subgraph, SubgraphType, TypeBody, TypeKind,
+};
 use crate::supergraph::{
     JoinField, JoinGraph, JoinType, MergedBody, MergedComposite, MergedField, MergedSchema,
     MergedType, graph_enum_values,
@@ -577,7 +579,7 @@ pub(super) fn merge_descriptions<'d>(
 }
 
 /// `@inaccessible` if any subgraph says so, every distinct `@tag` and composed directive
-/// application, the first `@deprecated`.
+/// application, the first `@deprecated`, the highest `@cost`, the `@listSize`s combined.
 pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> Applied {
     let mut merged = Applied::default();
     for one in applied {
@@ -595,6 +597,43 @@ pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> A
         if merged.deprecated.is_none() {
             merged.deprecated = one.deprecated.clone();
         }
+        merged.cost = merged.cost.max(one.cost);
+        if let Some(list_size) = &one.list_size {
+            merged.list_size = Some(match merged.list_size.take() {
+                None => list_size.clone(),
+                Some(so_far) => merge_list_sizes(so_far, list_size),
+            });
+        }
     }
+    merged
+}
+
+/// Two subgraphs' `@listSize` of one field, as demand control composes them: the largest
+/// assumed size, every slicing argument and sized field, and one slicing argument required
+/// only if both require it.
+fn merge_list_sizes(mut merged: ListSize, other: &ListSize) -> ListSize {
+    merged.assumed_size = merged.assumed_size.max(other.assumed_size);
+    for (into, from) in [
+        (&mut merged.slicing_arguments, &other.slicing_arguments),
+        (&mut merged.sized_fields, &other.sized_fields),
+    ] {
+        if let Some(from) = from {
+            let list = into.get_or_insert_with(Vec::new);
+            for name in from {
+                if !list.contains(name) {
+                    list.push(name.clone());
+                }
+            }
+        }
+    }
+    merged.require_one_slicing_argument = match (
+        merged.require_one_slicing_argument,
+        other.require_one_slicing_argument,
+    ) {
+        (Some(a), Some(b)) => Some(a && b),
+        // Not given means the default, true.
+        (Some(a), None) | (None, Some(a)) => Some(a),
+        (None, None) => None,
+    };
     merged
 }

@@ -16,6 +16,7 @@ use apollo_compiler::validation::{DiagnosticList, Valid};
 use apollo_compiler::{Name, Node, Schema, collections};
 use indexmap::IndexMap;
 
+use super::demand_control::read_list_size;
 use super::link::{
     FederationDirective, FederationNames, FederationVersion, LinkIssue, LinkedFeature,
     linked_features,
@@ -276,6 +277,7 @@ impl Builder<'_> {
         }
         self.check_interface_object_keys(&types);
         self.check_interface_keys_on_implementations(&types);
+        self.check_demand_control(&types);
         let (used_fields, provided_fields) = self.check_field_sets(&mut types);
         let executable_directives = self.executable_directives();
 
@@ -926,6 +928,14 @@ impl Builder<'_> {
                     {
                         applied.tags.push(name.to_owned());
                     }
+                }
+                Some(FederationDirective::Cost) => {
+                    applied.cost = directive
+                        .specified_argument_by_name("weight")
+                        .and_then(|v| v.to_i32());
+                }
+                Some(FederationDirective::ListSize) => {
+                    applied.list_size = Some(read_list_size(directive));
                 }
                 Some(
                     FederationDirective::InterfaceObject | FederationDirective::ComposeDirective,

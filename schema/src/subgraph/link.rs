@@ -126,8 +126,6 @@ impl FederationDirective {
                 | Self::Policy
                 | Self::Context
                 | Self::FromContext
-                | Self::Cost
-                | Self::ListSize
         )
     }
 }

@@ -7,6 +7,7 @@
 
 mod build;
 mod definitions;
+mod demand_control;
 mod field_set;
 mod field_usage;
 mod link;
@@ -239,6 +240,19 @@ pub(crate) struct Applied {
     pub(crate) deprecated: Option<Option<String>>,
     /// Applications of composed custom directives, printed: `@cache(maxAge: 60)`.
     pub(crate) composed: Vec<String>,
+    /// `@cost(weight:)` (demand control).
+    pub(crate) cost: Option<i32>,
+    /// `@listSize` (demand control).
+    pub(crate) list_size: Option<ListSize>,
+}
+
+/// The arguments of a `@listSize` application (demand control); `None` where not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ListSize {
+    pub(crate) assumed_size: Option<i32>,
+    pub(crate) slicing_arguments: Option<Vec<String>>,
+    pub(crate) sized_fields: Option<Vec<String>>,
+    pub(crate) require_one_slicing_argument: Option<bool>,
 }
 
 impl Applied {

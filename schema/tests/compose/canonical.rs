@@ -228,7 +228,8 @@ fn field_set(text: &str) -> String {
 /// The join metadata of a supergraph, one sorted line per fact: which graphs define each type
 /// (with key, resolvable, interface object), implement each interface, have each union member
 /// and enum value, and resolve each field (requires, provides, external, override, type when it
-/// differs from the supergraph's).
+/// differs from the supergraph's); and the demand control directives (`@cost`, `@listSize`)
+/// applied to types, fields and arguments.
 pub(super) fn join_metadata(sdl: &str) -> Result<String, String> {
     let schema = Schema::parse(sdl, "supergraph.graphql").map_err(|e| e.errors.to_string())?;
     let mut graphs: BTreeMap<String, String> = BTreeMap::new();
@@ -275,6 +276,9 @@ pub(super) fn join_metadata(sdl: &str) -> Result<String, String> {
         if join_types.is_empty() {
             continue;
         }
+        for applied in directives.iter().filter(|d| is_demand_control(&d.name)) {
+            facts.insert(format!("{name} {}", directive(applied)));
+        }
         let mut defining = BTreeSet::new();
         for join in &join_types {
             let mut fact = format!("{name} @join__type({}", graph(join));
@@ -320,6 +324,32 @@ pub(super) fn join_metadata(sdl: &str) -> Result<String, String> {
                 }
             }
         }
+        let arguments: Vec<(&apollo_compiler::Name, &ast::InputValueDefinition)> = match ty {
+            ExtendedType::Object(o) => o
+                .fields
+                .values()
+                .flat_map(|f| f.arguments.iter().map(move |a| (&f.name, &**a)))
+                .collect(),
+            ExtendedType::Interface(i) => i
+                .fields
+                .values()
+                .flat_map(|f| f.arguments.iter().map(move |a| (&f.name, &**a)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (field, argument) in arguments {
+            for applied in argument
+                .directives
+                .iter()
+                .filter(|d| is_demand_control(&d.name))
+            {
+                facts.insert(format!(
+                    "{name}.{field}({}:) {}",
+                    argument.name,
+                    directive(applied)
+                ));
+            }
+        }
         let field_list: Vec<(&apollo_compiler::Name, &ast::Type, &ast::DirectiveList)> = match ty {
             ExtendedType::Object(o) => o
                 .fields
@@ -339,6 +369,12 @@ pub(super) fn join_metadata(sdl: &str) -> Result<String, String> {
             _ => Vec::new(),
         };
         for (field, field_type, field_directives) in field_list {
+            for applied in field_directives
+                .iter()
+                .filter(|d| is_demand_control(&d.name))
+            {
+                facts.insert(format!("{name}.{field} {}", directive(applied)));
+            }
             let joins: Vec<&ast::Directive> = field_directives
                 .get_all("join__field")
                 .map(|d| &**d)
@@ -378,4 +414,9 @@ pub(super) fn join_metadata(sdl: &str) -> Result<String, String> {
         }
     }
     Ok(facts.into_iter().collect::<Vec<_>>().join("\n"))
+}
+
+/// `@cost` and `@listSize`, which the supergraph carries for routers (not for the API).
+fn is_demand_control(name: &str) -> bool {
+    name == "cost" || name == "listSize"
 }
