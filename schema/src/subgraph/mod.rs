@@ -8,6 +8,7 @@
 mod build;
 mod definitions;
 mod demand_control;
+mod directives;
 mod field_set;
 mod field_usage;
 mod link;
