@@ -6,11 +6,13 @@
 //! there: a subgraph that returned the object, plus what an `@provides` on the way guarantees
 //! that subgraph knows. A field is satisfiable at a place if, from at least one of those ways,
 //! some subgraph resolves it: the current one, or one reached through `@key` jumps (an entity
-//! fetch whose key fields the subgraph being left can provide; `@interfaceObject`s are reached
-//! through the keys of the interface), with any `@requires` of the field satisfiable in turn
-//! from that subgraph. Interface fields a subgraph does not resolve on the interface itself may
-//! be resolved on each of its implementations there. Every way that resolves the field leads to
-//! the next places. A field unsatisfiable somewhere is reported once, with the shortest query
+//! fetch whose key fields the subgraph being left can provide, itself or through fetches from
+//! other subgraphs; `@interfaceObject`s are reached through the keys of the interface), with
+//! any `@requires` of the field satisfiable in turn from that subgraph. Interface fields a
+//! subgraph does not resolve on the interface itself may be resolved on each of its
+//! implementations there. Every way that resolves the field leads to the next places. The
+//! fields of an interface no object type implements are vacuously satisfiable (no value can
+//! have that type). A field unsatisfiable somewhere is reported once, with the shortest query
 //! reaching it and why each subgraph the router could be in cannot resolve it. With progressive
 //! `@override`s the walk is made with the labels off and with them on.
 

@@ -48,7 +48,7 @@ pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<Comp
             errors.truncate(1);
             errors
         })?;
-    let names = FederationNames::resolve(&document).map_err(|issues| {
+    let mut names = FederationNames::resolve(&document).map_err(|issues| {
         issues
             .into_iter()
             .map(|issue| reporter.link_issue(issue, &document.sources))

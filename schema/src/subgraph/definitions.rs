@@ -118,8 +118,11 @@ impl FederationNames {
     }
 
     /// Checks the federation and link definitions `document` provides against the spec's.
+    /// Libraries spell the field set scalar `_FieldSet` or `FieldSet` whatever they import, and
+    /// `@link(import:)` as `[String!]`; those spellings are accepted, and a field set scalar the
+    /// subgraph's federation definitions use becomes machinery (it never reaches the supergraph).
     pub(crate) fn check_provided_definitions(
-        &self,
+        &mut self,
         document: &ast::Document,
     ) -> Vec<DefinitionIssue> {
         let defined = Defined::of(document);
@@ -127,10 +130,15 @@ impl FederationNames {
         let field_set_names: HashSet<String> = [
             self.type_name(FederationType::FieldSet),
             "_FieldSet".to_owned(),
+            "FieldSet".to_owned(),
             format!("{}__FieldSet", self.namespace),
         ]
         .into_iter()
         .collect();
+        let spellings = [
+            field_set_names.clone(),
+            HashSet::from(["link__Import".to_owned(), "String".to_owned()]),
+        ];
         let mut expected: Vec<(String, String)> = self
             .sorted_directives()
             .into_iter()
@@ -146,7 +154,13 @@ impl FederationNames {
             let Some(spec) = parse_directive_definition(&spec_text) else {
                 continue;
             };
-            if let Some(problem) = incompatibility(provided, &spec, &field_set_names) {
+            for argument in &provided.arguments {
+                let ty = argument.ty.inner_named_type().as_str();
+                if field_set_names.contains(ty) {
+                    self.provided_machinery_types.insert(ty.to_owned());
+                }
+            }
+            if let Some(problem) = incompatibility(provided, &spec, &spellings) {
                 issues.push(DefinitionIssue {
                     code: ErrorCode::DirectiveDefinitionInvalid,
                     message: format!(
@@ -243,13 +257,13 @@ fn parse_directive_definition(text: &str) -> Option<Node<ast::DirectiveDefinitio
 fn incompatibility(
     provided: &ast::DirectiveDefinition,
     spec: &ast::DirectiveDefinition,
-    field_set_names: &HashSet<String>,
+    spellings: &[HashSet<String>],
 ) -> Option<String> {
     for argument in &provided.arguments {
         let Some(expected) = spec.arguments.iter().find(|a| a.name == argument.name) else {
             return Some(format!("unknown argument \"{}\"", argument.name));
         };
-        if !same_type_up_to_nullability(&argument.ty, &expected.ty, field_set_names) {
+        if !same_type_up_to_nullability(&argument.ty, &expected.ty, spellings) {
             return Some(format!(
                 "argument \"{}\" has type {} where {} is expected",
                 argument.name, argument.ty, expected.ty
@@ -276,23 +290,24 @@ fn incompatibility(
     None
 }
 
-/// Whether two argument types are the same list structure around the same named type (any
-/// spelling of the field set scalar counts as the same), nullability aside.
+/// Whether two argument types are the same list structure around the same named type (names
+/// in one set of `spellings` count as the same), nullability aside.
 fn same_type_up_to_nullability(
     provided: &ast::Type,
     expected: &ast::Type,
-    field_set_names: &HashSet<String>,
+    spellings: &[HashSet<String>],
 ) -> bool {
     match (provided.item_type(), expected.item_type()) {
         (provided_item, expected_item) if provided.is_list() && expected.is_list() => {
-            same_type_up_to_nullability(provided_item, expected_item, field_set_names)
+            same_type_up_to_nullability(provided_item, expected_item, spellings)
         }
         _ if provided.is_list() || expected.is_list() => false,
         _ => {
             let (provided, expected) = (provided.inner_named_type(), expected.inner_named_type());
             provided == expected
-                || (field_set_names.contains(provided.as_str())
-                    && field_set_names.contains(expected.as_str()))
+                || spellings.iter().any(|same| {
+                    same.contains(provided.as_str()) && same.contains(expected.as_str())
+                })
         }
     }
 }

@@ -3,7 +3,7 @@
 //! imports, renamed imports, or the `federation__` namespaced form), and the definitions of those
 //! directives and types (`definitions`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use apollo_compiler::parser::SourceSpan;
 use apollo_compiler::{Node, ast};
@@ -192,6 +192,8 @@ pub(crate) struct FederationNames {
     pub(super) directives: HashMap<FederationDirective, String>,
     by_local_name: HashMap<String, FederationDirective>,
     pub(super) types: HashMap<FederationType, String>,
+    /// Other names of the field set scalar the subgraph's own federation definitions use.
+    pub(super) provided_machinery_types: HashSet<String>,
 }
 
 impl FederationNames {
@@ -424,6 +426,7 @@ impl FederationNames {
             directives,
             by_local_name,
             types,
+            provided_machinery_types: HashSet::new(),
         }
     }
 
@@ -438,6 +441,7 @@ impl FederationNames {
             || name.starts_with("link__")
             || name.starts_with(&format!("{}__", self.namespace))
             || self.types.values().any(|local| local == name)
+            || self.provided_machinery_types.contains(name)
     }
 
     /// Whether a directive definition is federation or link machinery.
