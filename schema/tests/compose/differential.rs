@@ -7,7 +7,8 @@
 //! reference's bugs or deliberate decisions are listed, each with its reason, in
 //! `tests/differential/known_differences.toml`; any other difference, and any listed one that
 //! no longer happens, fails the test. Every set is also composed (by ours) in the full printed
-//! SDL form (`full_sdl`), which must give exactly what the hand-written form gives.
+//! SDL form (`full_sdl`), which must give exactly what the hand-written form gives. The corpus
+//! must make ours report every error code.
 //!
 //! The test runs when `node` and the npm package are there (`npm ci` in `tests/differential/`;
 //! `.ci/run` does it) and says why it skips otherwise; with `SHOPGRAPH_DIFFERENTIAL_REQUIRED=1`
@@ -21,7 +22,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 use shopgraph_schema::check::api_schema;
-use shopgraph_schema::{SubgraphInput, compose};
+use shopgraph_schema::{ErrorCode, SubgraphInput, compose};
 
 use super::canonical;
 use super::full_sdl::full_sdl;
@@ -343,6 +344,15 @@ fn differential_against_the_reference_composer() {
     eprintln!(
         "differential test: the corpus makes ours report {} error codes: {codes_seen:?}",
         codes_seen.len()
+    );
+    let never_reported: Vec<&str> = ErrorCode::ALL
+        .iter()
+        .map(|code| code.as_str())
+        .filter(|code| !codes_seen.contains(code))
+        .collect();
+    assert!(
+        never_reported.is_empty(),
+        "no set of the corpus makes ours report {never_reported:?}: add one"
     );
     let known = known_differences();
     let mut agreements = 0;
