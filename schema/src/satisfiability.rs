@@ -16,7 +16,7 @@
 //! reaching it and why each subgraph the router could be in cannot resolve it. With progressive
 //! `@override`s the walk is made with the labels off and with them on.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -46,7 +46,8 @@ pub(crate) fn check(schema: &MergedSchema, subgraphs: &[Subgraph]) -> Vec<Compos
             label_on: has_labels.then_some(label_on),
             closures: RefCell::new(HashMap::new()),
             closing: RefCell::new(Vec::new()),
-            partial: Cell::new(false),
+            drafts: RefCell::new(HashMap::new()),
+            used_drafts: RefCell::new(HashSet::new()),
             requires: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
         };
@@ -291,8 +292,10 @@ struct Walker<'m, 'a> {
     closures: RefCell<HashMap<Way<'a>, Rc<Vec<Way<'a>>>>>,
     /// Ways whose closure is being computed, innermost last.
     closing: RefCell<Vec<Way<'a>>>,
-    /// Some closure being computed got a partial answer.
-    partial: Cell<bool>,
+    /// The closure found so far of ways being computed again.
+    drafts: RefCell<HashMap<Way<'a>, Rc<Vec<Way<'a>>>>>,
+    /// Ways being computed whose draft was used by a nested computation.
+    used_drafts: RefCell<HashSet<Way<'a>>>,
     requires: RefCell<HashMap<(&'a str, &'a str, usize), bool>>,
     in_progress: RefCell<HashSet<(&'a str, &'a str, usize)>>,
 }
@@ -522,24 +525,35 @@ impl<'a> Walker<'_, 'a> {
 
     /// `way` and every way reachable from it through entity fetches (`@key` jumps to other
     /// subgraphs, and to `@interfaceObject`s of the interfaces of an object type). Key fields
-    /// may themselves need fetches; while the closure of a way is being computed, asking for it
-    /// again answers the way alone, and closures depending on such a partial answer are not
-    /// remembered (except the outermost, complete one).
+    /// may themselves need fetches, even from the closure being computed: such a request is
+    /// answered with the closure found so far (a draft), and the closure is computed again with
+    /// the larger draft until it stops growing. Closures that used the draft of an enclosing
+    /// computation are not remembered, as that draft was not final.
     fn closure(&self, way: &Way<'a>) -> Rc<Vec<Way<'a>>> {
         if let Some(found) = self.closures.borrow().get(way) {
             return found.clone();
         }
         if self.closing.borrow().contains(way) {
-            self.partial.set(true);
-            return Rc::new(vec![way.clone()]);
+            self.used_drafts.borrow_mut().insert(way.clone());
+            let draft = self.drafts.borrow().get(way).cloned();
+            return draft.unwrap_or_else(|| Rc::new(vec![way.clone()]));
         }
         self.closing.borrow_mut().push(way.clone());
-        let outer_partial = self.partial.replace(false);
-        let reached = self.compute_closure(way);
+        let mut reached = self.compute_closure(way);
+        while self.used_drafts.borrow_mut().remove(way) {
+            self.drafts
+                .borrow_mut()
+                .insert(way.clone(), reached.clone());
+            let next = self.compute_closure(way);
+            let grew = next.len() > reached.len();
+            reached = next;
+            if !grew {
+                break;
+            }
+        }
+        self.drafts.borrow_mut().remove(way);
         self.closing.borrow_mut().pop();
-        let partial = self.partial.get();
-        self.partial.set(outer_partial || partial);
-        if !partial || self.closing.borrow().is_empty() {
+        if self.used_drafts.borrow().is_empty() {
             self.closures
                 .borrow_mut()
                 .insert(way.clone(), reached.clone());

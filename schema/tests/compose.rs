@@ -813,3 +813,9 @@ fn cost_and_list_size_are_composed_for_demand_control() {
         "{api}"
     );
 }
+
+#[test]
+fn satisfiability_composite_key_collected_from_two_subgraphs() {
+    let sdl = assert_composes("satisfiability_key_from_two_subgraphs").into_sdl();
+    assert!(sdl.contains("@join__type(graph: C, key: \"x y\")"));
+}
