@@ -539,17 +539,14 @@ impl<'a> Walker<'_, 'a> {
             return draft.unwrap_or_else(|| Rc::new(vec![way.clone()]));
         }
         self.closing.borrow_mut().push(way.clone());
-        let mut reached = self.compute_closure(way);
-        while self.used_drafts.borrow_mut().remove(way) {
+        let (mut reached, mut retry) = self.compute_closure(way);
+        while retry {
             self.drafts
                 .borrow_mut()
                 .insert(way.clone(), reached.clone());
-            let next = self.compute_closure(way);
-            let grew = next.len() > reached.len();
+            let (next, next_retry) = self.compute_closure(way);
+            retry = next_retry && next.len() > reached.len();
             reached = next;
-            if !grew {
-                break;
-            }
         }
         self.drafts.borrow_mut().remove(way);
         self.closing.borrow_mut().pop();
@@ -561,25 +558,39 @@ impl<'a> Walker<'_, 'a> {
         reached
     }
 
-    fn compute_closure(&self, way: &Way<'a>) -> Rc<Vec<Way<'a>>> {
-        let mut reached = vec![way.clone()];
-        let mut queue = VecDeque::from([way.clone()]);
+    /// One pass of the closure of `root`, and whether a key was refused while the draft of
+    /// `root` was used (the pass is then worth repeating with a larger draft).
+    fn compute_closure(&self, root: &Way<'a>) -> (Rc<Vec<Way<'a>>>, bool) {
+        let mut retry = false;
+        let mut reached = vec![root.clone()];
+        let mut queue = VecDeque::from([root.clone()]);
         while let Some(current) = queue.pop_front() {
             let Some(model) = self.ty(current.ty) else {
                 continue;
             };
             let mut targets = Vec::new();
             for key in &model.keys {
-                if key.resolvable
-                    && key.graph != current.graph
-                    && (self.collectable(&key.fields, current.ty, current.graph, &current.provided)
-                        || self.fetchable(&current, &key.fields))
+                let target = Way {
+                    ty: current.ty,
+                    graph: key.graph,
+                    provided: None,
+                };
+                if !key.resolvable
+                    || key.graph == current.graph
+                    || reached.contains(&target)
+                    || targets.contains(&target)
                 {
-                    targets.push(Way {
-                        ty: current.ty,
-                        graph: key.graph,
-                        provided: None,
-                    });
+                    continue;
+                }
+                if self.collectable(&key.fields, current.ty, current.graph, &current.provided) {
+                    targets.push(target);
+                    continue;
+                }
+                self.used_drafts.borrow_mut().remove(root);
+                if self.fetchable(&current, &key.fields) {
+                    targets.push(target);
+                } else if self.used_drafts.borrow().contains(root) {
+                    retry = true;
                 }
             }
             if model.kind == Kind::Object {
@@ -614,7 +625,8 @@ impl<'a> Walker<'_, 'a> {
                 }
             }
         }
-        Rc::new(reached)
+        self.used_drafts.borrow_mut().remove(root);
+        (Rc::new(reached), retry)
     }
 
     /// The ways to be at the value of `field` (of type `result`) starting from `way`.
