@@ -71,9 +71,9 @@ pub enum ErrorCode {
     /// A field's types in different subgraphs are incompatible.
     FieldTypeMismatch,
     /// An argument's types in different subgraphs are incompatible.
-    ArgumentTypeMismatch,
+    FieldArgumentTypeMismatch,
     /// An argument has different default values in different subgraphs.
-    ArgumentDefaultMismatch,
+    FieldArgumentDefaultMismatch,
     /// An input field has different default values in different subgraphs.
     InputFieldDefaultMismatch,
     /// A required argument is missing from some subgraph that has the field.
@@ -131,11 +131,102 @@ pub enum ErrorCode {
     MergedDirectiveApplicationOnExternal,
     /// A Federation 1 type has only `@external` fields, none of them used, yet it is referenced.
     TypeWithOnlyUnusedExternal,
+    /// A subgraph defines a federation or link directive with a signature the spec's is not
+    /// compatible with.
+    DirectiveDefinitionInvalid,
+    /// A subgraph defines a federation or link type differently from the spec.
+    TypeDefinitionInvalid,
+    /// `@cost` on an interface field or on an argument of one.
+    CostAppliedToInterfaceField,
+    /// `@listSize` on a field that is not a list, without `sizedFields`, or naming a sized field
+    /// that is not a list.
+    ListSizeAppliedToNonList,
+    /// `@listSize(assumedSize:)` is negative.
+    ListSizeInvalidAssumedSize,
+    /// `@listSize(sizedFields:)` names a field that does not exist (or the field's type has no
+    /// fields).
+    ListSizeInvalidSizedField,
+    /// `@listSize(slicingArguments:)` names an argument that does not exist or is not an `Int`.
+    ListSizeInvalidSlicingArgument,
     /// Some field of the supergraph cannot be reached from a root through the subgraphs.
     SatisfiabilityError,
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order. A new code belongs here too (the differential test
+    /// then asks for a corpus set that makes the composer report it).
+    pub const ALL: [Self; 69] = [
+        Self::InvalidGraphql,
+        Self::InvalidSubgraphName,
+        Self::InvalidLinkDirectiveUsage,
+        Self::UnknownFederationLinkVersion,
+        Self::UnsupportedFeature,
+        Self::KeyInvalidFieldsType,
+        Self::KeyInvalidFields,
+        Self::KeyFieldsSelectInvalidType,
+        Self::KeyFieldsHasArgs,
+        Self::KeyDirectiveInFieldsArgs,
+        Self::RequiresInvalidFieldsType,
+        Self::RequiresInvalidFields,
+        Self::RequiresFieldsMissingExternal,
+        Self::RequiresDirectiveInFieldsArg,
+        Self::RequiresUnsupportedOnInterface,
+        Self::ProvidesInvalidFieldsType,
+        Self::ProvidesInvalidFields,
+        Self::ProvidesFieldsMissingExternal,
+        Self::ProvidesOnNonObjectField,
+        Self::ProvidesDirectiveInFieldsArg,
+        Self::ProvidesFieldsHasArgs,
+        Self::ProvidesUnsupportedOnInterface,
+        Self::ExternalOnInterface,
+        Self::ExternalUnused,
+        Self::ExternalMissingOnBase,
+        Self::ExternalTypeMismatch,
+        Self::ExternalArgumentMissing,
+        Self::ExternalArgumentTypeMismatch,
+        Self::ExternalArgumentDefaultMismatch,
+        Self::InvalidFieldSharing,
+        Self::FieldTypeMismatch,
+        Self::FieldArgumentTypeMismatch,
+        Self::FieldArgumentDefaultMismatch,
+        Self::InputFieldDefaultMismatch,
+        Self::RequiredArgumentMissingInSomeSubgraph,
+        Self::RequiredInputFieldMissingInSomeSubgraph,
+        Self::EmptyMergedInputType,
+        Self::EmptyMergedEnumType,
+        Self::EnumValueMismatch,
+        Self::TypeKindMismatch,
+        Self::ExtensionWithNoBase,
+        Self::InterfaceFieldNoImplem,
+        Self::InterfaceKeyMissingImplementationType,
+        Self::OverrideFromSelfError,
+        Self::OverrideSourceHasOverride,
+        Self::OverrideCollisionWithAnotherDirective,
+        Self::OverrideLabelInvalid,
+        Self::NoQueries,
+        Self::ReferencedInaccessible,
+        Self::RequiredInaccessible,
+        Self::OnlyInaccessibleChildren,
+        Self::QueryRootTypeInaccessible,
+        Self::ImplementedByInaccessible,
+        Self::DefaultValueUsesInaccessible,
+        Self::OverrideOnInterface,
+        Self::DirectiveCompositionError,
+        Self::InterfaceObjectUsageError,
+        Self::InterfaceKeyNotOnImplementation,
+        Self::KeyUnsupportedOnInterface,
+        Self::MergedDirectiveApplicationOnExternal,
+        Self::TypeWithOnlyUnusedExternal,
+        Self::DirectiveDefinitionInvalid,
+        Self::TypeDefinitionInvalid,
+        Self::CostAppliedToInterfaceField,
+        Self::ListSizeAppliedToNonList,
+        Self::ListSizeInvalidAssumedSize,
+        Self::ListSizeInvalidSizedField,
+        Self::ListSizeInvalidSlicingArgument,
+        Self::SatisfiabilityError,
+    ];
+
     /// The Federation spelling of the code, e.g. `INVALID_FIELD_SHARING`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -170,8 +261,8 @@ impl ErrorCode {
             Self::ExternalArgumentDefaultMismatch => "EXTERNAL_ARGUMENT_DEFAULT_MISMATCH",
             Self::InvalidFieldSharing => "INVALID_FIELD_SHARING",
             Self::FieldTypeMismatch => "FIELD_TYPE_MISMATCH",
-            Self::ArgumentTypeMismatch => "ARGUMENT_TYPE_MISMATCH",
-            Self::ArgumentDefaultMismatch => "ARGUMENT_DEFAULT_MISMATCH",
+            Self::FieldArgumentTypeMismatch => "FIELD_ARGUMENT_TYPE_MISMATCH",
+            Self::FieldArgumentDefaultMismatch => "FIELD_ARGUMENT_DEFAULT_MISMATCH",
             Self::InputFieldDefaultMismatch => "INPUT_FIELD_DEFAULT_MISMATCH",
             Self::RequiredArgumentMissingInSomeSubgraph => {
                 "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH"
@@ -210,6 +301,13 @@ impl ErrorCode {
                 "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL"
             }
             Self::TypeWithOnlyUnusedExternal => "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
+            Self::DirectiveDefinitionInvalid => "DIRECTIVE_DEFINITION_INVALID",
+            Self::TypeDefinitionInvalid => "TYPE_DEFINITION_INVALID",
+            Self::CostAppliedToInterfaceField => "COST_APPLIED_TO_INTERFACE_FIELD",
+            Self::ListSizeAppliedToNonList => "LIST_SIZE_APPLIED_TO_NON_LIST",
+            Self::ListSizeInvalidAssumedSize => "LIST_SIZE_INVALID_ASSUMED_SIZE",
+            Self::ListSizeInvalidSizedField => "LIST_SIZE_INVALID_SIZED_FIELD",
+            Self::ListSizeInvalidSlicingArgument => "LIST_SIZE_INVALID_SLICING_ARGUMENT",
             Self::SatisfiabilityError => "SATISFIABILITY_ERROR",
         }
     }

@@ -6,11 +6,13 @@
 //! there: a subgraph that returned the object, plus what an `@provides` on the way guarantees
 //! that subgraph knows. A field is satisfiable at a place if, from at least one of those ways,
 //! some subgraph resolves it: the current one, or one reached through `@key` jumps (an entity
-//! fetch whose key fields the subgraph being left can provide; `@interfaceObject`s are reached
-//! through the keys of the interface), with any `@requires` of the field satisfiable in turn
-//! from that subgraph. Interface fields a subgraph does not resolve on the interface itself may
-//! be resolved on each of its implementations there. Every way that resolves the field leads to
-//! the next places. A field unsatisfiable somewhere is reported once, with the shortest query
+//! fetch whose key fields the subgraph being left can provide, itself or through fetches from
+//! other subgraphs; `@interfaceObject`s are reached through the keys of the interface), with
+//! any `@requires` of the field satisfiable in turn from that subgraph. Interface fields a
+//! subgraph does not resolve on the interface itself may be resolved on each of its
+//! implementations there. Every way that resolves the field leads to the next places. The
+//! fields of an interface no object type implements are vacuously satisfiable (no value can
+//! have that type). A field unsatisfiable somewhere is reported once, with the shortest query
 //! reaching it and why each subgraph the router could be in cannot resolve it. With progressive
 //! `@override`s the walk is made with the labels off and with them on.
 
@@ -43,6 +45,9 @@ pub(crate) fn check(schema: &MergedSchema, subgraphs: &[Subgraph]) -> Vec<Compos
             model: &model,
             label_on: has_labels.then_some(label_on),
             closures: RefCell::new(HashMap::new()),
+            closing: RefCell::new(Vec::new()),
+            drafts: RefCell::new(HashMap::new()),
+            used_drafts: RefCell::new(HashSet::new()),
             requires: RefCell::new(HashMap::new()),
             in_progress: RefCell::new(HashSet::new()),
         };
@@ -285,6 +290,12 @@ struct Walker<'m, 'a> {
     /// `Some(on)` when the supergraph has progressive overrides: whether their labels are on.
     label_on: Option<bool>,
     closures: RefCell<HashMap<Way<'a>, Rc<Vec<Way<'a>>>>>,
+    /// Ways whose closure is being computed, innermost last.
+    closing: RefCell<Vec<Way<'a>>>,
+    /// The closure found so far of ways being computed again.
+    drafts: RefCell<HashMap<Way<'a>, Rc<Vec<Way<'a>>>>>,
+    /// Ways being computed whose draft was used by a nested computation.
+    used_drafts: RefCell<HashSet<Way<'a>>>,
     requires: RefCell<HashMap<(&'a str, &'a str, usize), bool>>,
     in_progress: RefCell<HashSet<(&'a str, &'a str, usize)>>,
 }
@@ -330,7 +341,12 @@ impl<'a> Walker<'_, 'a> {
             let ways = places[index].ways.clone();
             let Some(model) = self.ty(ty) else { continue };
             let mut children: Vec<(&'a str, Vec<Way<'a>>, Step<'a>)> = Vec::new();
-            if matches!(model.kind, Kind::Object | Kind::Interface) {
+            // No value can ever be of an interface no object type implements: its fields are
+            // vacuously satisfiable.
+            let vacuous = model.kind == Kind::Interface
+                && model.api_possible.is_empty()
+                && model.possible_in.values().all(Vec::is_empty);
+            if matches!(model.kind, Kind::Object | Kind::Interface) && !vacuous {
                 for (field_name, field) in &model.fields {
                     if !field.visible {
                         continue;
@@ -501,29 +517,80 @@ impl<'a> Walker<'_, 'a> {
         })
     }
 
+    /// Whether the key `fields` can be fetched for the object of `way` through other subgraphs
+    /// (e.g. a nested entity's key field only a third subgraph resolves).
+    fn fetchable(&self, way: &Way<'a>, fields: &[Selected]) -> bool {
+        self.selection_satisfied(std::slice::from_ref(way), way.ty, fields)
+    }
+
     /// `way` and every way reachable from it through entity fetches (`@key` jumps to other
-    /// subgraphs, and to `@interfaceObject`s of the interfaces of an object type).
+    /// subgraphs, and to `@interfaceObject`s of the interfaces of an object type). Key fields
+    /// may themselves need fetches, even from the closure being computed: such a request is
+    /// answered with the closure found so far (a draft), and the closure is computed again with
+    /// the larger draft until it stops growing. Closures that used the draft of an enclosing
+    /// computation are not remembered, as that draft was not final.
     fn closure(&self, way: &Way<'a>) -> Rc<Vec<Way<'a>>> {
         if let Some(found) = self.closures.borrow().get(way) {
             return found.clone();
         }
-        let mut reached = vec![way.clone()];
-        let mut queue = VecDeque::from([way.clone()]);
+        if self.closing.borrow().contains(way) {
+            self.used_drafts.borrow_mut().insert(way.clone());
+            let draft = self.drafts.borrow().get(way).cloned();
+            return draft.unwrap_or_else(|| Rc::new(vec![way.clone()]));
+        }
+        self.closing.borrow_mut().push(way.clone());
+        let (mut reached, mut retry) = self.compute_closure(way);
+        while retry {
+            self.drafts
+                .borrow_mut()
+                .insert(way.clone(), reached.clone());
+            let (next, next_retry) = self.compute_closure(way);
+            retry = next_retry && next.len() > reached.len();
+            reached = next;
+        }
+        self.drafts.borrow_mut().remove(way);
+        self.closing.borrow_mut().pop();
+        if self.used_drafts.borrow().is_empty() {
+            self.closures
+                .borrow_mut()
+                .insert(way.clone(), reached.clone());
+        }
+        reached
+    }
+
+    /// One pass of the closure of `root`, and whether a key was refused while the draft of
+    /// `root` was used (the pass is then worth repeating with a larger draft).
+    fn compute_closure(&self, root: &Way<'a>) -> (Rc<Vec<Way<'a>>>, bool) {
+        let mut retry = false;
+        let mut reached = vec![root.clone()];
+        let mut queue = VecDeque::from([root.clone()]);
         while let Some(current) = queue.pop_front() {
             let Some(model) = self.ty(current.ty) else {
                 continue;
             };
             let mut targets = Vec::new();
             for key in &model.keys {
-                if key.resolvable
-                    && key.graph != current.graph
-                    && self.collectable(&key.fields, current.ty, current.graph, &current.provided)
+                let target = Way {
+                    ty: current.ty,
+                    graph: key.graph,
+                    provided: None,
+                };
+                if !key.resolvable
+                    || key.graph == current.graph
+                    || reached.contains(&target)
+                    || targets.contains(&target)
                 {
-                    targets.push(Way {
-                        ty: current.ty,
-                        graph: key.graph,
-                        provided: None,
-                    });
+                    continue;
+                }
+                if self.collectable(&key.fields, current.ty, current.graph, &current.provided) {
+                    targets.push(target);
+                    continue;
+                }
+                self.used_drafts.borrow_mut().remove(root);
+                if self.fetchable(&current, &key.fields) {
+                    targets.push(target);
+                } else if self.used_drafts.borrow().contains(root) {
+                    retry = true;
                 }
             }
             if model.kind == Kind::Object {
@@ -558,11 +625,8 @@ impl<'a> Walker<'_, 'a> {
                 }
             }
         }
-        let reached = Rc::new(reached);
-        self.closures
-            .borrow_mut()
-            .insert(way.clone(), reached.clone());
-        reached
+        self.used_drafts.borrow_mut().remove(root);
+        (Rc::new(reached), retry)
     }
 
     /// The ways to be at the value of `field` (of type `result`) starting from `way`.

@@ -11,10 +11,18 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "compose/canonical.rs"]
+mod canonical;
 #[path = "compose/check.rs"]
 mod check;
+#[path = "compose/differential.rs"]
+mod differential;
+#[path = "compose/errors.rs"]
+mod errors;
 #[path = "compose/fetch.rs"]
 mod fetch;
+#[path = "compose/full_sdl.rs"]
+mod full_sdl;
 
 use apollo_compiler::Schema;
 use shopgraph_schema::{
@@ -430,390 +438,6 @@ fn satisfiability_follows_provides_and_requires() {
 }
 
 // ------------------------------------------------------------------------------------------
-// Composition errors
-
-#[test]
-fn error_invalid_field_sharing() {
-    assert_fails(
-        "error_invalid_field_sharing",
-        &[
-            "INVALID_FIELD_SHARING",
-            "INVALID_FIELD_SHARING",
-            "INVALID_FIELD_SHARING",
-        ],
-    );
-}
-
-#[test]
-fn error_external_missing_on_base() {
-    assert_fails(
-        "error_external_missing_on_base",
-        &["EXTERNAL_MISSING_ON_BASE"],
-    );
-}
-
-#[test]
-fn error_key_fields_select_invalid_type() {
-    assert_fails(
-        "error_key_fields_select_invalid_type",
-        &["KEY_FIELDS_SELECT_INVALID_TYPE"],
-    );
-}
-
-#[test]
-fn error_key_invalid_fields() {
-    assert_fails("error_key_invalid_fields", &["KEY_INVALID_FIELDS"]);
-}
-
-#[test]
-fn error_invalid_graphql_names_file_and_line() {
-    let errors = assert_fails(
-        "error_invalid_graphql_syntax",
-        &["INVALID_GRAPHQL", "INVALID_GRAPHQL"],
-    );
-    let rendered = render(&errors);
-    assert!(
-        rendered.contains("tests/cases/error_invalid_graphql_syntax/a.graphql:9:8"),
-        "{rendered}"
-    );
-    assert!(
-        rendered.contains("tests/cases/error_invalid_graphql_syntax/b.graphql:9:8"),
-        "{rendered}"
-    );
-}
-
-#[test]
-fn error_field_type_mismatch() {
-    assert_fails("error_field_type_mismatch", &["FIELD_TYPE_MISMATCH"]);
-}
-
-#[test]
-fn error_type_kind_mismatch() {
-    assert_fails("error_type_kind_mismatch", &["TYPE_KIND_MISMATCH"]);
-}
-
-#[test]
-fn error_requires_invalid_fields() {
-    assert_fails(
-        "error_requires_invalid_fields",
-        &["REQUIRES_INVALID_FIELDS"],
-    );
-}
-
-#[test]
-fn error_provides_invalid_fields() {
-    assert_fails(
-        "error_provides_invalid_fields",
-        &["PROVIDES_INVALID_FIELDS"],
-    );
-}
-
-#[test]
-fn error_requires_fields_missing_external() {
-    assert_fails(
-        "error_requires_fields_missing_external",
-        &["REQUIRES_FIELDS_MISSING_EXTERNAL"],
-    );
-}
-
-#[test]
-fn error_enum_value_mismatch() {
-    assert_fails("error_enum_value_mismatch", &["ENUM_VALUE_MISMATCH"]);
-}
-
-#[test]
-fn error_required_input_field_missing() {
-    assert_fails(
-        "error_required_input_field_missing",
-        &["REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH"],
-    );
-}
-
-#[test]
-fn error_required_argument_missing() {
-    assert_fails(
-        "error_required_argument_missing",
-        &["REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH"],
-    );
-}
-
-#[test]
-fn error_external_unused() {
-    assert_fails("error_external_unused", &["EXTERNAL_UNUSED"]);
-}
-
-#[test]
-fn error_renamed_import_is_not_known_by_its_old_name() {
-    assert_fails("error_renamed_import_old_name", &["INVALID_GRAPHQL"]);
-}
-
-#[test]
-fn error_unknown_link_import() {
-    assert_fails(
-        "error_unknown_link_import",
-        &[
-            "INVALID_LINK_DIRECTIVE_USAGE",
-            "INVALID_LINK_DIRECTIVE_USAGE",
-        ],
-    );
-}
-
-#[test]
-fn error_override_from_self() {
-    assert_fails("error_override_from_self", &["OVERRIDE_FROM_SELF_ERROR"]);
-}
-
-#[test]
-fn error_extension_with_no_base() {
-    assert_fails(
-        "error_extension_with_no_base",
-        &["EXTENSION_WITH_NO_BASE", "EXTENSION_WITH_NO_BASE"],
-    );
-}
-
-#[test]
-fn error_unsupported_feature() {
-    assert_fails("error_unsupported_feature", &["UNSUPPORTED_FEATURE"]);
-}
-
-#[test]
-fn error_no_queries() {
-    assert_fails("error_no_queries", &["NO_QUERIES"]);
-}
-
-#[test]
-fn error_referenced_inaccessible() {
-    assert_fails(
-        "error_referenced_inaccessible",
-        &["REFERENCED_INACCESSIBLE"],
-    );
-}
-
-#[test]
-fn every_error_of_every_subgraph_is_reported() {
-    assert_fails(
-        "error_many",
-        &["KEY_INVALID_FIELDS", "INVALID_GRAPHQL", "EXTERNAL_UNUSED"],
-    );
-}
-
-#[test]
-fn error_satisfiability_value_type_missing_a_field() {
-    let errors = assert_fails("error_satisfiability_value_type", &["SATISFIABILITY_ERROR"]);
-    assert_eq!(errors[0].element.as_deref(), Some("Deal.discount"));
-    assert!(
-        errors[0]
-            .message
-            .contains("{\n  dealOfTheDay {\n    discount\n  }\n}\n")
-    );
-}
-
-#[test]
-fn error_satisfiability_unresolvable_key_and_requires() {
-    assert_fails(
-        "error_satisfiability_requires",
-        &["SATISFIABILITY_ERROR", "SATISFIABILITY_ERROR"],
-    );
-}
-
-#[test]
-fn error_satisfiability_key_fields_not_collectable() {
-    assert_fails(
-        "error_satisfiability_key_fields",
-        &["SATISFIABILITY_ERROR", "SATISFIABILITY_ERROR"],
-    );
-}
-
-#[test]
-fn error_interface_object_without_key() {
-    assert_fails(
-        "error_interface_object_without_key",
-        &["INTERFACE_OBJECT_USAGE_ERROR"],
-    );
-}
-
-#[test]
-fn error_interface_object_without_interface() {
-    assert_fails(
-        "error_interface_object_without_interface",
-        &["INTERFACE_OBJECT_USAGE_ERROR"],
-    );
-}
-
-#[test]
-fn error_interface_object_with_federation_1_subgraphs() {
-    assert_fails(
-        "error_interface_object_federation_1",
-        &["INTERFACE_OBJECT_USAGE_ERROR"],
-    );
-}
-
-#[test]
-fn error_interface_key_not_on_implementation() {
-    assert_fails(
-        "error_interface_key_not_on_implementation",
-        &[
-            "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
-            "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
-        ],
-    );
-}
-
-#[test]
-fn error_interface_key_missing_implementation_type() {
-    assert_fails(
-        "error_interface_key_missing_implementation",
-        &["INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE"],
-    );
-}
-
-#[test]
-fn error_interface_field_no_implem() {
-    assert_fails(
-        "error_interface_field_no_implem",
-        &["INTERFACE_FIELD_NO_IMPLEM", "INTERFACE_FIELD_NO_IMPLEM"],
-    );
-}
-
-#[test]
-fn error_interface_implementations_broken_by_merging() {
-    assert_fails(
-        "error_interface_implementation_merge",
-        &["INVALID_GRAPHQL", "INVALID_GRAPHQL"],
-    );
-}
-
-#[test]
-fn error_key_unsupported_on_interface_before_2_3() {
-    assert_fails(
-        "error_key_unsupported_on_interface",
-        &["KEY_UNSUPPORTED_ON_INTERFACE"],
-    );
-}
-
-#[test]
-fn error_override_on_interface() {
-    assert_fails("error_override_on_interface", &["OVERRIDE_ON_INTERFACE"]);
-}
-
-#[test]
-fn error_override_misuse() {
-    assert_fails(
-        "error_override_misuse",
-        &[
-            "OVERRIDE_SOURCE_HAS_OVERRIDE",
-            "OVERRIDE_SOURCE_HAS_OVERRIDE",
-            "INVALID_FIELD_SHARING",
-            "OVERRIDE_LABEL_INVALID",
-            "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
-            "INVALID_FIELD_SHARING",
-            "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
-        ],
-    );
-}
-
-#[test]
-fn error_compose_directive_usage() {
-    assert_fails(
-        "error_compose_directive_usage",
-        &[
-            "DIRECTIVE_COMPOSITION_ERROR",
-            "DIRECTIVE_COMPOSITION_ERROR",
-            "DIRECTIVE_COMPOSITION_ERROR",
-            "DIRECTIVE_COMPOSITION_ERROR",
-        ],
-    );
-}
-
-#[test]
-fn error_compose_directive_mismatch_across_subgraphs() {
-    assert_fails(
-        "error_compose_directive_mismatch",
-        &["DIRECTIVE_COMPOSITION_ERROR", "DIRECTIVE_COMPOSITION_ERROR"],
-    );
-}
-
-#[test]
-fn error_merged_directive_on_external() {
-    assert_fails(
-        "error_merged_directive_on_external",
-        &[
-            "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
-            "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
-        ],
-    );
-}
-
-#[test]
-fn error_inaccessible_rules() {
-    assert_fails(
-        "error_inaccessible_rules",
-        &[
-            "REQUIRED_INACCESSIBLE",
-            "ONLY_INACCESSIBLE_CHILDREN",
-            "ONLY_INACCESSIBLE_CHILDREN",
-            "IMPLEMENTED_BY_INACCESSIBLE",
-            "IMPLEMENTED_BY_INACCESSIBLE",
-            "DEFAULT_VALUE_USES_INACCESSIBLE",
-            "DEFAULT_VALUE_USES_INACCESSIBLE",
-            "DEFAULT_VALUE_USES_INACCESSIBLE",
-        ],
-    );
-}
-
-#[test]
-fn error_query_root_inaccessible() {
-    assert_fails(
-        "error_query_root_inaccessible",
-        &["QUERY_ROOT_TYPE_INACCESSIBLE"],
-    );
-}
-
-#[test]
-fn error_type_with_only_unused_external() {
-    assert_fails(
-        "error_type_with_only_unused_external",
-        &["TYPE_WITH_ONLY_UNUSED_EXTERNAL"],
-    );
-}
-
-#[test]
-fn error_input_and_enum_merging() {
-    assert_fails(
-        "error_input_and_enum_merging",
-        &[
-            "INPUT_FIELD_DEFAULT_MISMATCH",
-            "EMPTY_MERGED_INPUT_TYPE",
-            "ARGUMENT_DEFAULT_MISMATCH",
-            "ARGUMENT_TYPE_MISMATCH",
-            "EMPTY_MERGED_ENUM_TYPE",
-        ],
-    );
-}
-
-#[test]
-fn error_external_mismatch() {
-    assert_fails(
-        "error_external_mismatch",
-        &["EXTERNAL_ARGUMENT_MISSING", "EXTERNAL_TYPE_MISMATCH"],
-    );
-}
-
-#[test]
-fn error_directives_on_interface_fields() {
-    assert_fails(
-        "error_directives_on_interface",
-        &[
-            "EXTERNAL_ON_INTERFACE",
-            "REQUIRES_UNSUPPORTED_ON_INTERFACE",
-            "PROVIDES_UNSUPPORTED_ON_INTERFACE",
-            "KEY_FIELDS_HAS_ARGS",
-            "PROVIDES_ON_NON_OBJECT_FIELD",
-        ],
-    );
-}
-
-// ------------------------------------------------------------------------------------------
 // The committed supergraph
 
 #[test]
@@ -1071,4 +695,127 @@ fn cli_prints_hints_and_still_writes_the_supergraph() {
         "{stderr}"
     );
     assert!(scratch.0.join("supergraph.graphql").exists());
+}
+
+// ------------------------------------------------------------------------------------------
+// Subgraphs printing every federation definition (issue 10)
+
+#[test]
+fn full_printed_sdl_with_every_federation_definition_composes() {
+    let full = assert_composes("full_sdl");
+    // The same subgraphs written by hand, without the federation definitions.
+    let hand_written = compose(&[
+        SubgraphInput::new(
+            "products",
+            "http://products.example/graphql",
+            "extend schema @link(url: \"https://specs.apollo.dev/federation/v2.0\", import: [\"@key\"])\n\
+             type Query { product: Product }\ntype Product @key(fields: \"id\") { id: ID! }",
+        ),
+        SubgraphInput::new(
+            "reviews",
+            "http://reviews.example/graphql",
+            "schema @link(url: \"https://specs.apollo.dev/federation/v2.3\", import: [\"@key\", \"@shareable\", {name: \"@external\", as: \"@remote\"}, \"FieldSet\"]) { query: Query }\n\
+             type Query { reviews: [Review!]! @shareable }\ntype Review { body: String! product: Product! }\n\
+             type Product @key(fields: \"id\") { id: ID! rating: Int }",
+        ),
+    ])
+    .unwrap_or_else(|errors| panic!("{}", render(&errors)));
+    assert_eq!(full.sdl(), hand_written.sdl());
+    assert!(!full.sdl().contains("federation__"));
+}
+
+#[test]
+fn error_federation_definitions_incompatible_with_the_spec() {
+    assert_fails(
+        "error_federation_definitions",
+        &[
+            "DIRECTIVE_DEFINITION_INVALID",
+            "DIRECTIVE_DEFINITION_INVALID",
+            "DIRECTIVE_DEFINITION_INVALID",
+            "TYPE_DEFINITION_INVALID",
+            "TYPE_DEFINITION_INVALID",
+        ],
+    );
+}
+
+#[test]
+fn error_link_import_type_undefined_next_to_a_link_definition() {
+    let errors = assert_fails("error_link_import_undefined", &["INVALID_GRAPHQL"]);
+    assert!(
+        errors[0].message.contains("Unknown type link__Import"),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn satisfiability_key_fields_fetched_from_a_third_subgraph_first() {
+    let sdl = assert_composes("satisfiability_key_via_third_subgraph").into_sdl();
+    assert!(sdl.contains("@join__type(graph: PRICING, key: \"book { sku }\")"));
+}
+
+#[test]
+fn satisfiability_interface_without_implementations_is_vacuous() {
+    let sdl = assert_composes("satisfiability_interface_without_implementations").into_sdl();
+    assert!(sdl.contains(
+        "@join__type(graph: LABELS, key: \"id\", resolvable: false, isInterfaceObject: true)"
+    ));
+}
+
+#[test]
+fn provides_through_an_interface_typed_field() {
+    let sdl = assert_composes("provides_through_interface").into_sdl();
+    assert!(sdl.contains("provides: \"residents { name }\""));
+}
+
+#[test]
+fn error_satisfiability_key_fields_third_subgraph_not_reachable() {
+    let errors = assert_fails(
+        "error_satisfiability_key_via_third_subgraph",
+        &["SATISFIABILITY_ERROR", "SATISFIABILITY_ERROR"],
+    );
+    let mut elements: Vec<&str> = errors.iter().filter_map(|e| e.element.as_deref()).collect();
+    elements.sort_unstable();
+    assert_eq!(elements, ["Book.sku", "Shelf.discount"]);
+}
+
+#[test]
+fn interface_object_next_to_federation_1_subgraphs_without_interface_keys() {
+    let sdl = assert_composes("interface_object_federation_1").into_sdl();
+    assert!(sdl.contains("@join__type(graph: B, key: \"id\", isInterfaceObject: true)"));
+    assert!(sdl.contains("legacy: Int @join__field(graph: LEGACY)"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Demand control (issue 9)
+
+#[test]
+fn cost_and_list_size_are_composed_for_demand_control() {
+    let supergraph = assert_composes("cost_and_list_size");
+    let sdl = supergraph.sdl();
+    assert!(sdl.contains(
+        "@link(url: \"https://specs.apollo.dev/cost/v0.1\", import: [\"@cost\", \"@listSize\"])"
+    ));
+    // The highest weight; the list sizes combined (largest assumed size, every slicing
+    // argument, one required only if every subgraph requires it).
+    assert!(sdl.contains("expensive: Int @cost(weight: 20)"), "{sdl}");
+    assert!(sdl.contains("@listSize(assumedSize: 7, slicingArguments: [\"first\", \"last\"], requireOneSlicingArgument: false)"), "{sdl}");
+    assert!(sdl.contains("  @cost(weight: 2)\n{"), "{sdl}");
+    assert!(sdl.contains("@listSize(sizedFields: [\"nodes\"])"));
+    assert!(sdl.contains("reason: String @cost(weight: 6)"));
+    assert!(sdl.contains("max: Int @cost(weight: 5)"), "{sdl}");
+    // Clients never see them.
+    let api = shopgraph_schema::check::api_schema(sdl, "supergraph.graphql")
+        .unwrap()
+        .to_string();
+    assert!(
+        !api.contains("@cost") && !api.contains("@listSize"),
+        "{api}"
+    );
+}
+
+#[test]
+fn satisfiability_composite_key_collected_from_two_subgraphs() {
+    let sdl = assert_composes("satisfiability_key_from_two_subgraphs").into_sdl();
+    assert!(sdl.contains("@join__type(graph: C, key: \"x y\")"));
 }

@@ -203,7 +203,7 @@ impl Merger<'_> {
         let distinct: IndexSet<&String> = printed.iter().flatten().collect();
         if distinct.len() > 1 {
             let (code, what) = match kind {
-                InputKind::Argument => (ErrorCode::ArgumentDefaultMismatch, "Argument"),
+                InputKind::Argument => (ErrorCode::FieldArgumentDefaultMismatch, "Argument"),
                 InputKind::InputField => (ErrorCode::InputFieldDefaultMismatch, "Input field"),
             };
             let values: Vec<(String, String)> = sources

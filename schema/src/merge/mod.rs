@@ -18,7 +18,9 @@ use apollo_compiler::Name;
 use indexmap::{IndexMap, IndexSet};
 
 use crate::error::{CompositionError, CompositionHint, ErrorCode, ErrorLocation, Position};
-use crate::subgraph::{Applied, CompositeType, Subgraph, SubgraphType, TypeBody, TypeKind};
+use crate::subgraph::{
+    Applied, CompositeType, ListSize, Subgraph, SubgraphType, TypeBody, TypeKind,
+};
 use crate::supergraph::{
     JoinField, JoinGraph, JoinType, MergedBody, MergedComposite, MergedField, MergedSchema,
     MergedType, graph_enum_values,
@@ -148,8 +150,9 @@ impl<'a> Merger<'a> {
             .collect()
     }
 
-    /// An `@interfaceObject` stands for an interface some subgraph defines; and it needs every
-    /// subgraph to be a Federation 2 one (Federation 1 cannot say which types implement what).
+    /// An `@interfaceObject` stands for an interface some subgraph defines; and no Federation 1
+    /// subgraph may put a `@key` on that interface (Federation 1 ignores keys on interfaces, so
+    /// that subgraph could not be reached for its implementations).
     fn check_interface_objects(&mut self) {
         let names = self.interface_object_types();
         for name in &names {
@@ -185,10 +188,14 @@ impl<'a> Merger<'a> {
                 .at_all(locations),
             );
         }
+        // Only Federation 1 subgraphs with a `@key` on such an interface get in the way: their
+        // ignored key would be needed to reach the interface's implementations there.
         let federation_1: Vec<&str> = self
             .subgraphs
             .iter()
-            .filter(|s| s.federation_1)
+            .filter(|s| {
+                s.federation_1 && names.iter().any(|n| s.ignored_interface_keys.contains(n))
+            })
             .map(|s| s.name.as_str())
             .collect();
         if names.is_empty() || federation_1.is_empty() {
@@ -214,7 +221,7 @@ impl<'a> Merger<'a> {
             CompositionError::new(
                 ErrorCode::InterfaceObjectUsageError,
                 format!(
-                    "The @interfaceObject directive can only be used if all subgraphs have federation 2 subgraph schema (schema with a `@link` to \"https://specs.apollo.dev/federation\" version 2.0 or newer): @interfaceObject is used in {} but {} {} federation 2 subgraph schema.",
+                    "The @interfaceObject directive can only be used if all subgraphs have federation 2 subgraph schema (schema with a `@link` to \"https://specs.apollo.dev/federation\" version 2.0 or newer): @interfaceObject is used in {} but {} {} federation 2 subgraph schema with a @key on the interface (which Federation 1 ignores).",
                     mismatch::subgraph_list(&using),
                     mismatch::subgraph_list(&federation_1),
                     if federation_1.len() > 1 { "are not" } else { "is not a" }
@@ -572,7 +579,7 @@ pub(super) fn merge_descriptions<'d>(
 }
 
 /// `@inaccessible` if any subgraph says so, every distinct `@tag` and composed directive
-/// application, the first `@deprecated`.
+/// application, the first `@deprecated`, the highest `@cost`, the `@listSize`s combined.
 pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> Applied {
     let mut merged = Applied::default();
     for one in applied {
@@ -590,6 +597,43 @@ pub(super) fn merge_applied<'a>(applied: impl Iterator<Item = &'a Applied>) -> A
         if merged.deprecated.is_none() {
             merged.deprecated = one.deprecated.clone();
         }
+        merged.cost = merged.cost.max(one.cost);
+        if let Some(list_size) = &one.list_size {
+            merged.list_size = Some(match merged.list_size.take() {
+                None => list_size.clone(),
+                Some(so_far) => merge_list_sizes(so_far, list_size),
+            });
+        }
     }
+    merged
+}
+
+/// Two subgraphs' `@listSize` of one field, as demand control composes them: the largest
+/// assumed size, every slicing argument and sized field, and one slicing argument required
+/// only if both require it.
+fn merge_list_sizes(mut merged: ListSize, other: &ListSize) -> ListSize {
+    merged.assumed_size = merged.assumed_size.max(other.assumed_size);
+    for (into, from) in [
+        (&mut merged.slicing_arguments, &other.slicing_arguments),
+        (&mut merged.sized_fields, &other.sized_fields),
+    ] {
+        if let Some(from) = from {
+            let list = into.get_or_insert_with(Vec::new);
+            for name in from {
+                if !list.contains(name) {
+                    list.push(name.clone());
+                }
+            }
+        }
+    }
+    merged.require_one_slicing_argument = match (
+        merged.require_one_slicing_argument,
+        other.require_one_slicing_argument,
+    ) {
+        (Some(a), Some(b)) => Some(a && b),
+        // Not given means the default, true.
+        (Some(a), None) | (None, Some(a)) => Some(a),
+        (None, None) => None,
+    };
     merged
 }

@@ -61,7 +61,7 @@ impl Merger<'_> {
 
     /// Picks the supergraph type of an element from its subgraph types. Returns the type and
     /// whether all subgraphs agreed exactly; reports incompatible types under
-    /// `FIELD_TYPE_MISMATCH` (or `ARGUMENT_TYPE_MISMATCH` for arguments).
+    /// `FIELD_TYPE_MISMATCH` (or `FIELD_ARGUMENT_TYPE_MISMATCH` for arguments).
     pub(super) fn merge_type_reference(
         &mut self,
         coordinate: &str,
@@ -97,7 +97,7 @@ impl Merger<'_> {
         let merged = merged?.clone();
         if incompatible {
             let (code, element) = if is_argument {
-                (ErrorCode::ArgumentTypeMismatch, "argument")
+                (ErrorCode::FieldArgumentTypeMismatch, "argument")
             } else {
                 (ErrorCode::FieldTypeMismatch, "field")
             };

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use apollo_compiler::ast::{self, DirectiveLocation, Type};
+use apollo_compiler::ast::{self, Type};
 use apollo_compiler::diagnostic::ToCliReport;
 use apollo_compiler::parser::{SourceMap, SourceSpan};
 use apollo_compiler::schema::{
@@ -21,27 +21,13 @@ use super::link::{
     linked_features,
 };
 use super::{
-    Applied, ComposedDirective, CompositeType, EnumValue, ExecutableDirective, Field, InputValue,
-    Key, Override, Subgraph, SubgraphInput, SubgraphType, TypeBody,
+    CompositeType, EnumValue, Field, InputValue, Key, Override, Subgraph, SubgraphInput,
+    SubgraphType, TypeBody,
 };
-use crate::error::{
-    CompositionError, CompositionHint, ErrorCode, ErrorLocation, HintCode, Position,
-};
-use crate::supergraph::print_value;
+use crate::error::{CompositionError, CompositionHint, ErrorCode, ErrorLocation, Position};
 
 /// Source name of the federation definitions added for validation.
 const DEFINITIONS_PATH: &str = "<federation definitions>";
-
-/// Directive definitions GraphQL itself provides; subgraph SDLs sometimes print them.
-const BUILT_IN_DIRECTIVES: &[&str] = &[
-    "skip",
-    "include",
-    "deprecated",
-    "specifiedBy",
-    "oneOf",
-    "defer",
-    "stream",
-];
 
 /// Builds and checks one subgraph; all problems found are returned together.
 pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<CompositionError>> {
@@ -62,22 +48,41 @@ pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<Comp
             errors.truncate(1);
             errors
         })?;
-    let names = FederationNames::resolve(&document).map_err(|issues| {
+    let mut names = FederationNames::resolve(&document).map_err(|issues| {
         issues
             .into_iter()
             .map(|issue| reporter.link_issue(issue, &document.sources))
             .collect::<Vec<_>>()
     })?;
+    let definition_issues = names.check_provided_definitions(&document);
+    if !definition_issues.is_empty() {
+        return Err(definition_issues
+            .into_iter()
+            .map(|issue| {
+                CompositionError::new(
+                    issue.code,
+                    format!("[{}] {}", reporter.subgraph, issue.message),
+                )
+                .at(reporter.location(position_in_subgraph(issue.location, &document.sources)))
+            })
+            .collect());
+    }
     let defined_types = document
         .definitions
         .iter()
         .filter(|definition| !definition.is_extension_definition())
         .filter_map(|definition| definition.name().cloned())
         .collect();
-    let schema = Schema::builder()
+    let mut schema = Schema::builder()
         .adopt_orphan_extensions()
-        .add_ast(&document)
-        .parse(missing_definitions(&names, &document), DEFINITIONS_PATH)
+        .add_ast(&document);
+    // A subgraph printing every federation definition leaves nothing to add (and the parser
+    // rejects an empty document).
+    let missing = missing_definitions(&names, &document);
+    if !missing.is_empty() {
+        schema = schema.parse(missing, DEFINITIONS_PATH);
+    }
+    let schema = schema
         .build()
         .map_err(|with_errors| reporter.graphql_errors(&with_errors.errors))?
         .validate()
@@ -94,6 +99,7 @@ pub(crate) fn build_subgraph(input: &SubgraphInput) -> Result<Subgraph, Vec<Comp
         composed_names: HashSet::new(),
         errors: Vec::new(),
         hints: Vec::new(),
+        ignored_interface_keys: HashSet::new(),
     }
     .build()
 }
@@ -137,7 +143,7 @@ pub(super) struct Reporter {
 }
 
 impl Reporter {
-    fn location(&self, position: Option<Position>) -> ErrorLocation {
+    pub(super) fn location(&self, position: Option<Position>) -> ErrorLocation {
         ErrorLocation {
             subgraph: self.subgraph.clone(),
             file: self.file.clone(),
@@ -200,20 +206,22 @@ fn position_in_subgraph(span: Option<SourceSpan>, sources: &SourceMap) -> Option
 }
 
 pub(super) struct Builder<'a> {
-    input: &'a SubgraphInput,
+    pub(super) input: &'a SubgraphInput,
     pub(super) reporter: Reporter,
     pub(super) names: FederationNames,
     pub(super) schema: Valid<Schema>,
     /// Types with a definition that is not an `extend` block.
     defined_types: HashSet<Name>,
     /// `@link`s to specs other than federation.
-    features: Vec<LinkedFeature>,
+    pub(super) features: Vec<LinkedFeature>,
     /// Root operation types not named `Query`/`Mutation`/`Subscription`, to their standard name.
     pub(super) renames: HashMap<Name, Name>,
     /// Directives composed with `@composeDirective`, whose applications are kept.
-    composed_names: HashSet<Name>,
+    pub(super) composed_names: HashSet<Name>,
     pub(super) errors: Vec<CompositionError>,
-    hints: Vec<CompositionHint>,
+    pub(super) hints: Vec<CompositionHint>,
+    /// Interfaces with a `@key` that Federation 1 semantics ignore.
+    ignored_interface_keys: HashSet<Name>,
 }
 
 impl Builder<'_> {
@@ -254,6 +262,7 @@ impl Builder<'_> {
         }
         self.check_interface_object_keys(&types);
         self.check_interface_keys_on_implementations(&types);
+        self.check_demand_control(&types);
         let (used_fields, provided_fields) = self.check_field_sets(&mut types);
         let executable_directives = self.executable_directives();
 
@@ -265,6 +274,7 @@ impl Builder<'_> {
             url: self.input.url.clone(),
             file: self.reporter.file.clone(),
             federation_1: self.names.version == FederationVersion::One,
+            ignored_interface_keys: self.ignored_interface_keys,
             types,
             composed_directives,
             hints: self.hints,
@@ -275,7 +285,7 @@ impl Builder<'_> {
     }
 
     /// An error at `position` of this subgraph, with the message as given.
-    fn plain_error(
+    pub(super) fn plain_error(
         &self,
         code: ErrorCode,
         element: &str,
@@ -285,124 +295,6 @@ impl Builder<'_> {
         CompositionError::new(code, message)
             .element(element)
             .at(self.reporter.location(position))
-    }
-
-    /// Reads the `@composeDirective` applications: each must name (with a leading `@`) a
-    /// directive the subgraph defines and imports from a linked spec other than the federation
-    /// ones.
-    fn composed_directives(
-        &mut self,
-        schema_directives: &[Node<ast::Directive>],
-    ) -> Vec<ComposedDirective> {
-        let subgraph = self.input.name.clone();
-        let mut composed: Vec<ComposedDirective> = Vec::new();
-        for directive in schema_directives {
-            if self.federation_directive(directive) != Some(FederationDirective::ComposeDirective) {
-                continue;
-            }
-            let position = self.position(directive.location());
-            let Some(argument) = directive
-                .specified_argument_by_name("name")
-                .and_then(|v| v.as_str())
-            else {
-                continue;
-            };
-            let Some(local) = argument.strip_prefix('@') else {
-                let error = self.plain_error(
-                    ErrorCode::DirectiveCompositionError,
-                    argument,
-                    format!(
-                        "Argument to @composeDirective \"{argument}\" in subgraph \"{subgraph}\" must have a leading \"@\""
-                    ),
-                    position,
-                );
-                self.errors.push(error);
-                continue;
-            };
-            let Some(definition) = self.schema.directive_definitions.get(local).cloned() else {
-                let error = self.plain_error(
-                    ErrorCode::DirectiveCompositionError,
-                    argument,
-                    format!(
-                        "Could not find matching directive definition for argument to @composeDirective \"{argument}\" in subgraph \"{subgraph}\"."
-                    ),
-                    position,
-                );
-                self.errors.push(error);
-                continue;
-            };
-            if let Some(federation) = self.names.directive(local) {
-                if matches!(
-                    federation,
-                    FederationDirective::Tag | FederationDirective::Inaccessible
-                ) {
-                    self.hints.push(
-                        CompositionHint::new(
-                            HintCode::DirectiveCompositionInfo,
-                            format!(
-                                "Directive \"{argument}\" should not be explicitly manually composed since it is a federation directive composed by default"
-                            ),
-                        )
-                        .element(argument)
-                        .at(self.reporter.location(position)),
-                    );
-                } else {
-                    let error = self.plain_error(
-                        ErrorCode::DirectiveCompositionError,
-                        argument,
-                        format!(
-                            "Composing federation directive \"{argument}\" in subgraph \"{subgraph}\" is not supported"
-                        ),
-                        position,
-                    );
-                    self.errors.push(error);
-                }
-                continue;
-            }
-            let feature = self.features.iter().find_map(|feature| {
-                feature
-                    .directive_name_in_feature(local)
-                    .map(|name| (feature, name))
-            });
-            let Some((feature, name_in_feature)) = feature else {
-                let error = self.plain_error(
-                    ErrorCode::DirectiveCompositionError,
-                    argument,
-                    format!(
-                        "Directive \"{argument}\" in subgraph \"{subgraph}\" cannot be composed because it is not a member of a core feature"
-                    ),
-                    position,
-                );
-                self.errors.push(error);
-                continue;
-            };
-            if feature.is_built_in_spec() {
-                let error = self.plain_error(
-                    ErrorCode::DirectiveCompositionError,
-                    argument,
-                    format!(
-                        "Composing federation directive \"{argument}\" in subgraph \"{subgraph}\" is not supported"
-                    ),
-                    position,
-                );
-                self.errors.push(error);
-                continue;
-            }
-            if composed.iter().any(|c| c.name == local) {
-                continue;
-            }
-            composed.push(ComposedDirective {
-                name: definition.name.clone(),
-                name_in_feature,
-                feature_url: feature.url.clone(),
-                feature_identity: feature.identity.clone(),
-                major: feature.major,
-                minor: feature.minor,
-                definition,
-                position,
-            });
-        }
-        composed
     }
 
     /// `@interfaceObject` types must be entities.
@@ -532,7 +424,10 @@ impl Builder<'_> {
         position_in_subgraph(span, &self.schema.sources)
     }
 
-    fn federation_directive(&self, directive: &ast::Directive) -> Option<FederationDirective> {
+    pub(super) fn federation_directive(
+        &self,
+        directive: &ast::Directive,
+    ) -> Option<FederationDirective> {
         self.names.directive(&directive.name)
     }
 
@@ -659,6 +554,7 @@ impl Builder<'_> {
             match self.federation_directive(directive) {
                 Some(FederationDirective::Key) if is_interface && federation_1 => {
                     // Federation 1 accepted and ignored keys on interfaces.
+                    self.ignored_interface_keys.insert(type_name.clone());
                 }
                 Some(FederationDirective::Key) => {
                     let position = self.position(directive.location());
@@ -868,7 +764,7 @@ impl Builder<'_> {
         fields.map(str::to_owned)
     }
 
-    fn input_value(
+    pub(super) fn input_value(
         &mut self,
         value: &Node<ast::InputValueDefinition>,
         coordinate: &str,
@@ -882,122 +778,6 @@ impl Builder<'_> {
             position: self.position(value.name.location()),
         }
     }
-
-    /// Reads `@inaccessible`, `@tag` and `@deprecated`, and reports federation directives this
-    /// composer does not support yet.
-    fn applied<'d>(
-        &mut self,
-        directives: impl Iterator<Item = &'d Node<ast::Directive>>,
-        coordinate: &str,
-    ) -> Applied {
-        let mut applied = Applied::default();
-        for directive in directives {
-            match self.federation_directive(directive) {
-                Some(FederationDirective::Inaccessible) => applied.inaccessible = true,
-                Some(FederationDirective::Tag) => {
-                    if let Some(name) = directive
-                        .specified_argument_by_name("name")
-                        .and_then(|v| v.as_str())
-                        && !applied.tags.iter().any(|tag| tag == name)
-                    {
-                        applied.tags.push(name.to_owned());
-                    }
-                }
-                Some(
-                    FederationDirective::InterfaceObject | FederationDirective::ComposeDirective,
-                ) => {}
-                Some(unsupported) if !unsupported.is_supported() => {
-                    let error = self.reporter.error(
-                        ErrorCode::UnsupportedFeature,
-                        coordinate,
-                        if directive.name == unsupported.spec_name() {
-                            format!(
-                                "@{} on \"{coordinate}\" is not supported by this composer yet.",
-                                directive.name
-                            )
-                        } else {
-                            format!(
-                                "@{} (federation @{}) on \"{coordinate}\" is not supported by this composer yet.",
-                                directive.name,
-                                unsupported.spec_name()
-                            )
-                        },
-                        self.position(directive.location()),
-                    );
-                    self.errors.push(error);
-                }
-                Some(_) => {}
-                None if directive.name == "deprecated" => {
-                    let reason = directive
-                        .specified_argument_by_name("reason")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned);
-                    applied.deprecated = Some(reason);
-                }
-                None if self.composed_names.contains(&directive.name) => {
-                    let printed = print_directive(directive);
-                    if !applied.composed.contains(&printed) {
-                        applied.composed.push(printed);
-                    }
-                }
-                None => {}
-            }
-        }
-        applied
-    }
-
-    fn executable_directives(&mut self) -> IndexMap<Name, ExecutableDirective> {
-        let mut directives = IndexMap::new();
-        let schema = self.schema.clone();
-        for (name, definition) in &schema.directive_definitions {
-            // Federation and link directives (defined by the subgraph or added for validation)
-            // are machinery; GraphQL's own directives are every schema's anyway.
-            if definition.is_built_in()
-                || BUILT_IN_DIRECTIVES.contains(&name.as_str())
-                || self.names.is_machinery_directive(name)
-                || self.composed_names.contains(name)
-            {
-                continue;
-            }
-            let locations: Vec<String> = definition
-                .locations
-                .iter()
-                .filter(|location| is_executable(**location))
-                .map(|location| location.name().to_owned())
-                .collect();
-            if locations.is_empty() {
-                continue;
-            }
-            let mut arguments = IndexMap::new();
-            for argument in &definition.arguments {
-                let value = self.input_value(argument, &format!("@{name}({}:)", argument.name));
-                arguments.insert(argument.name.clone(), value);
-            }
-            directives.insert(
-                name.clone(),
-                ExecutableDirective {
-                    description: definition.description.as_ref().map(|d| d.to_string()),
-                    arguments,
-                    repeatable: definition.repeatable,
-                    locations,
-                },
-            );
-        }
-        directives
-    }
-}
-
-/// `@name(argument: value, ...)` on one line.
-fn print_directive(directive: &ast::Directive) -> String {
-    if directive.arguments.is_empty() {
-        return format!("@{}", directive.name);
-    }
-    let arguments: Vec<String> = directive
-        .arguments
-        .iter()
-        .map(|argument| format!("{}: {}", argument.name, print_value(&argument.value)))
-        .collect();
-    format!("@{}({})", directive.name, arguments.join(", "))
 }
 
 /// `"a"`, `"a" and "b"`, `"a", "b" and "c"`.
@@ -1011,18 +791,4 @@ fn human_list(items: &[String]) -> String {
 
 fn component_directives(directives: &DirectiveList) -> impl Iterator<Item = &Node<ast::Directive>> {
     directives.iter().map(|directive| &directive.node)
-}
-
-fn is_executable(location: DirectiveLocation) -> bool {
-    matches!(
-        location,
-        DirectiveLocation::Query
-            | DirectiveLocation::Mutation
-            | DirectiveLocation::Subscription
-            | DirectiveLocation::Field
-            | DirectiveLocation::FragmentDefinition
-            | DirectiveLocation::FragmentSpread
-            | DirectiveLocation::InlineFragment
-            | DirectiveLocation::VariableDefinition
-    )
 }

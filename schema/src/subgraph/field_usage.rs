@@ -295,13 +295,22 @@ impl Builder<'_> {
                 .iter()
                 .find(|(original, _)| original.as_str() == parent)
                 .map_or(parent, |(_, standard)| standard.as_str());
-            types
-                .get(parent)
-                .and_then(|ty| match &ty.body {
-                    TypeBody::Object(c) | TypeBody::Interface(c) => c.fields.get(field),
-                    _ => None,
-                })
-                .is_some_and(|f| f.external)
+            let external_in = |ty: &SubgraphType| match &ty.body {
+                TypeBody::Object(c) => c.fields.get(field).is_some_and(|f| f.external),
+                _ => false,
+            };
+            match types.get(parent) {
+                // An interface field is external where an implementation marks it so: what
+                // is selected below it then comes from the `@provides` too.
+                Some(interface) if matches!(interface.body, TypeBody::Interface(_)) => {
+                    types.values().any(|ty| {
+                        matches!(&ty.body, TypeBody::Object(c) if c.implements.iter().any(|i| i == parent))
+                            && external_in(ty)
+                    })
+                }
+                Some(ty) => external_in(ty),
+                None => false,
+            }
         };
         match field_set::select(
             &self.schema,

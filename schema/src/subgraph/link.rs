@@ -1,7 +1,7 @@
 //! Resolution of a subgraph's `@link` to the federation spec: which federation version the
 //! subgraph uses, under which local names it sees each federation directive and type (plain
 //! imports, renamed imports, or the `federation__` namespaced form), and the definitions of those
-//! directives, which subgraph SDLs usually leave out.
+//! directives and types (`definitions`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -126,15 +126,13 @@ impl FederationDirective {
                 | Self::Policy
                 | Self::Context
                 | Self::FromContext
-                | Self::Cost
-                | Self::ListSize
         )
     }
 }
 
 /// A type defined by the federation spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum FederationType {
+pub(super) enum FederationType {
     FieldSet,
     Scope,
     Policy,
@@ -142,14 +140,14 @@ enum FederationType {
 }
 
 impl FederationType {
-    const ALL: [Self; 4] = [
+    pub(super) const ALL: [Self; 4] = [
         Self::FieldSet,
         Self::Scope,
         Self::Policy,
         Self::ContextFieldValue,
     ];
 
-    fn spec_name(self) -> &'static str {
+    pub(super) fn spec_name(self) -> &'static str {
         match self {
             Self::FieldSet => "FieldSet",
             Self::Scope => "Scope",
@@ -190,10 +188,12 @@ pub(crate) struct LinkIssue {
 pub(crate) struct FederationNames {
     pub(crate) version: FederationVersion,
     /// Prefix of non-imported names: `federation` unless the link says `as:`.
-    namespace: String,
-    directives: HashMap<FederationDirective, String>,
+    pub(super) namespace: String,
+    pub(super) directives: HashMap<FederationDirective, String>,
     by_local_name: HashMap<String, FederationDirective>,
-    types: HashMap<FederationType, String>,
+    pub(super) types: HashMap<FederationType, String>,
+    /// Other names of the field set scalar the subgraph's own federation definitions use.
+    pub(super) provided_machinery_types: HashSet<String>,
 }
 
 impl FederationNames {
@@ -426,6 +426,7 @@ impl FederationNames {
             directives,
             by_local_name,
             types,
+            provided_machinery_types: HashSet::new(),
         }
     }
 
@@ -440,69 +441,12 @@ impl FederationNames {
             || name.starts_with("link__")
             || name.starts_with(&format!("{}__", self.namespace))
             || self.types.values().any(|local| local == name)
+            || self.provided_machinery_types.contains(name)
     }
 
     /// Whether a directive definition is federation or link machinery.
     pub(crate) fn is_machinery_directive(&self, name: &str) -> bool {
         name == "link" || self.by_local_name.contains_key(name)
-    }
-
-    /// SDL defining every federation directive, type and link element that `document` uses
-    /// without defining, so that the subgraph can be validated as a plain GraphQL schema.
-    pub(crate) fn missing_definitions(&self, document: &ast::Document) -> String {
-        let mut defined_directives = HashSet::new();
-        let mut defined_types = HashSet::new();
-        for definition in &document.definitions {
-            match definition {
-                ast::Definition::DirectiveDefinition(def) => {
-                    defined_directives.insert(def.name.as_str());
-                }
-                other => {
-                    if let Some(name) = other.name() {
-                        defined_types.insert(name.as_str());
-                    }
-                }
-            }
-        }
-        let type_name = |ty: FederationType| {
-            self.types
-                .get(&ty)
-                .cloned()
-                .unwrap_or_else(|| format!("{}__{}", self.namespace, ty.spec_name()))
-        };
-        let mut sdl = String::new();
-        let mut used_types = HashSet::new();
-        let mut directives: Vec<_> = self.directives.iter().collect();
-        directives.sort_by_key(|(_, local)| local.as_str());
-        for (directive, local) in directives {
-            if defined_directives.contains(local.as_str()) {
-                continue;
-            }
-            let (arguments, tail, uses) = directive_shape(*directive, self.version);
-            let arguments = uses.iter().fold(arguments.to_owned(), |text, ty| {
-                text.replace(&format!("${}", ty.spec_name()), &type_name(*ty))
-            });
-            used_types.extend(uses.iter().copied());
-            sdl.push_str(&format!("directive @{local}{arguments} {tail}\n"));
-        }
-        for ty in FederationType::ALL {
-            let name = type_name(ty);
-            if used_types.contains(&ty) && !defined_types.contains(name.as_str()) {
-                sdl.push_str(&format!("scalar {name}\n"));
-            }
-        }
-        if self.version != FederationVersion::One {
-            if !defined_directives.contains("link") {
-                sdl.push_str("directive @link(url: String, as: String, for: link__Purpose, import: [link__Import]) repeatable on SCHEMA\n");
-            }
-            if !defined_types.contains("link__Import") {
-                sdl.push_str("scalar link__Import\n");
-            }
-            if !defined_types.contains("link__Purpose") {
-                sdl.push_str("enum link__Purpose { SECURITY EXECUTION }\n");
-            }
-        }
-        sdl
     }
 }
 
@@ -627,64 +571,6 @@ pub(crate) fn linked_features(document: &ast::Document) -> Vec<LinkedFeature> {
         });
     }
     features
-}
-
-/// Arguments (with `$Type` placeholders), repeatability and locations of a federation directive.
-fn directive_shape(
-    directive: FederationDirective,
-    version: FederationVersion,
-) -> (&'static str, &'static str, &'static [FederationType]) {
-    const ALL_LOCATIONS: &str = "on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION";
-    const TAG_LOCATIONS: &str = "repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA";
-    const AUTH_LOCATIONS: &str = "on FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM";
-    use FederationDirective as D;
-    use FederationType as T;
-    match directive {
-        D::Key => (
-            "(fields: $FieldSet!, resolvable: Boolean = true)",
-            "repeatable on OBJECT | INTERFACE",
-            &[T::FieldSet],
-        ),
-        D::Requires | D::Provides => (
-            "(fields: $FieldSet!)",
-            "on FIELD_DEFINITION",
-            &[T::FieldSet],
-        ),
-        D::External if version == FederationVersion::One => {
-            ("", "on FIELD_DEFINITION | OBJECT", &[])
-        }
-        D::External => ("(reason: String)", "on OBJECT | FIELD_DEFINITION", &[]),
-        D::Tag => ("(name: String!)", TAG_LOCATIONS, &[]),
-        D::Extends => ("", "on OBJECT | INTERFACE", &[]),
-        D::Shareable => ("", "repeatable on OBJECT | FIELD_DEFINITION", &[]),
-        D::Inaccessible => ("", ALL_LOCATIONS, &[]),
-        D::Override => ("(from: String!, label: String)", "on FIELD_DEFINITION", &[]),
-        D::ComposeDirective => ("(name: String!)", "repeatable on SCHEMA", &[]),
-        D::InterfaceObject => ("", "on OBJECT", &[]),
-        D::Authenticated => ("", AUTH_LOCATIONS, &[]),
-        D::RequiresScopes => ("(scopes: [[$Scope!]!]!)", AUTH_LOCATIONS, &[T::Scope]),
-        D::Policy => ("(policies: [[$Policy!]!]!)", AUTH_LOCATIONS, &[T::Policy]),
-        D::Context => (
-            "(name: String!)",
-            "repeatable on INTERFACE | OBJECT | UNION",
-            &[],
-        ),
-        D::FromContext => (
-            "(field: $ContextFieldValue)",
-            "on ARGUMENT_DEFINITION",
-            &[T::ContextFieldValue],
-        ),
-        D::Cost => (
-            "(weight: Int!)",
-            "on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR",
-            &[],
-        ),
-        D::ListSize => (
-            "(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true)",
-            "on FIELD_DEFINITION",
-            &[],
-        ),
-    }
 }
 
 /// Directives applied to `schema` definitions and extensions.

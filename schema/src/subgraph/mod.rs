@@ -6,6 +6,9 @@
 //! messages.
 
 mod build;
+mod definitions;
+mod demand_control;
+mod directives;
 mod field_set;
 mod field_usage;
 mod link;
@@ -58,6 +61,8 @@ pub(crate) struct Subgraph {
     pub(crate) file: Option<String>,
     /// The subgraph has no `@link` to federation v2: it was written for Federation 1.
     pub(crate) federation_1: bool,
+    /// Interfaces a Federation 1 subgraph put a `@key` on (which Federation 1 ignores).
+    pub(crate) ignored_interface_keys: HashSet<Name>,
     pub(crate) types: IndexMap<Name, SubgraphType>,
     /// Custom directives the subgraph asks to keep in the supergraph (`@composeDirective`).
     pub(crate) composed_directives: Vec<ComposedDirective>,
@@ -236,6 +241,19 @@ pub(crate) struct Applied {
     pub(crate) deprecated: Option<Option<String>>,
     /// Applications of composed custom directives, printed: `@cache(maxAge: 60)`.
     pub(crate) composed: Vec<String>,
+    /// `@cost(weight:)` (demand control).
+    pub(crate) cost: Option<i32>,
+    /// `@listSize` (demand control).
+    pub(crate) list_size: Option<ListSize>,
+}
+
+/// The arguments of a `@listSize` application (demand control); `None` where not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ListSize {
+    pub(crate) assumed_size: Option<i32>,
+    pub(crate) slicing_arguments: Option<Vec<String>>,
+    pub(crate) sized_fields: Option<Vec<String>>,
+    pub(crate) require_one_slicing_argument: Option<bool>,
 }
 
 impl Applied {

@@ -1,4 +1,5 @@
-//! The join v0.5 and link v1.0 specs as a supergraph carries them: the spec URLs, their
+//! The join v0.5 and link v1.0 specs as a supergraph carries them (and the tag, inaccessible
+//! and cost specs when used): the spec URLs, their
 //! directive and type definitions, and how subgraph names become `join__Graph` enum values.
 
 use std::collections::HashMap;
@@ -7,6 +8,8 @@ pub(super) const LINK_URL: &str = "https://specs.apollo.dev/link/v1.0";
 pub(super) const JOIN_URL: &str = "https://specs.apollo.dev/join/v0.5";
 pub(super) const TAG_URL: &str = "https://specs.apollo.dev/tag/v0.3";
 pub(super) const INACCESSIBLE_URL: &str = "https://specs.apollo.dev/inaccessible/v0.2";
+/// The demand control spec of `@cost` and `@listSize`.
+pub(super) const COST_URL: &str = "https://specs.apollo.dev/cost/v0.1";
 
 /// `(name, definition)` of the directives every supergraph defines.
 pub(super) const DIRECTIVE_DEFINITIONS: [(&str, &str); 8] = [
@@ -47,6 +50,10 @@ pub(super) const DIRECTIVE_DEFINITIONS: [(&str, &str); 8] = [
 pub(super) const INACCESSIBLE_DEFINITION: &str = "directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION";
 
 pub(super) const TAG_DEFINITION: &str = "directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | SCHEMA";
+
+pub(super) const COST_DEFINITION: &str = "directive @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR";
+
+pub(super) const LIST_SIZE_DEFINITION: &str = "directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION";
 
 /// `(name, definition)` of the types every supergraph defines, except `join__Graph` which
 /// depends on the subgraphs.

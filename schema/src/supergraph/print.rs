@@ -10,8 +10,8 @@ use std::fmt::Write as _;
 use apollo_compiler::ast;
 
 use super::join_spec::{
-    DIRECTIVE_DEFINITIONS, INACCESSIBLE_DEFINITION, INACCESSIBLE_URL, JOIN_URL, LINK_URL,
-    TAG_DEFINITION, TAG_URL, TYPE_DEFINITIONS,
+    COST_DEFINITION, COST_URL, DIRECTIVE_DEFINITIONS, INACCESSIBLE_DEFINITION, INACCESSIBLE_URL,
+    JOIN_URL, LINK_URL, LIST_SIZE_DEFINITION, TAG_DEFINITION, TAG_URL, TYPE_DEFINITIONS,
 };
 use super::{
     JoinField, JoinType, MergedBody, MergedComposite, MergedDirective, MergedField,
@@ -24,8 +24,14 @@ pub(crate) fn print_supergraph(schema: &MergedSchema) -> String {
     let printer = Printer { schema };
     let uses_tag = schema.any_applied(|applied| !applied.tags.is_empty());
     let uses_inaccessible = schema.any_applied(|applied| applied.inaccessible);
+    let uses_cost = schema.any_applied(|applied| applied.cost.is_some());
+    let uses_list_size = schema.any_applied(|applied| applied.list_size.is_some());
+    let cost_imports: Vec<&str> = [(uses_cost, "\"@cost\""), (uses_list_size, "\"@listSize\"")]
+        .into_iter()
+        .filter_map(|(used, import)| used.then_some(import))
+        .collect();
 
-    let mut blocks = vec![printer.schema_block(uses_tag, uses_inaccessible)];
+    let mut blocks = vec![printer.schema_block(uses_tag, uses_inaccessible, &cost_imports)];
 
     let mut directives: Vec<(String, String)> = DIRECTIVE_DEFINITIONS
         .iter()
@@ -39,6 +45,12 @@ pub(crate) fn print_supergraph(schema: &MergedSchema) -> String {
     }
     if uses_tag {
         directives.push(("tag".to_owned(), TAG_DEFINITION.to_owned()));
+    }
+    if uses_cost {
+        directives.push(("cost".to_owned(), COST_DEFINITION.to_owned()));
+    }
+    if uses_list_size {
+        directives.push(("listSize".to_owned(), LIST_SIZE_DEFINITION.to_owned()));
     }
     for (name, directive) in &schema.directives {
         directives.push((
@@ -103,7 +115,12 @@ impl Printer<'_> {
         &self.schema.graphs[index].enum_value
     }
 
-    fn schema_block(&self, uses_tag: bool, uses_inaccessible: bool) -> String {
+    fn schema_block(
+        &self,
+        uses_tag: bool,
+        uses_inaccessible: bool,
+        cost_imports: &[&str],
+    ) -> String {
         let mut text = String::from("schema\n");
         let _ = writeln!(text, "  @link(url: \"{LINK_URL}\")");
         let _ = writeln!(text, "  @link(url: \"{JOIN_URL}\", for: EXECUTION)");
@@ -112,6 +129,13 @@ impl Printer<'_> {
         }
         if uses_inaccessible {
             let _ = writeln!(text, "  @link(url: \"{INACCESSIBLE_URL}\", for: SECURITY)");
+        }
+        if !cost_imports.is_empty() {
+            let _ = writeln!(
+                text,
+                "  @link(url: \"{COST_URL}\", import: [{}])",
+                cost_imports.join(", ")
+            );
         }
         for link in &self.schema.links {
             let _ = writeln!(
@@ -411,7 +435,7 @@ impl Printer<'_> {
     }
 }
 
-/// `@tag`, `@inaccessible` and `@deprecated` applications, in that order.
+/// `@tag`, `@inaccessible`, `@deprecated`, `@cost` and `@listSize` applications, in that order.
 fn tag_inaccessible_deprecated(applied: &Applied) -> Vec<String> {
     let mut directives: Vec<String> = applied
         .tags
@@ -427,6 +451,33 @@ fn tag_inaccessible_deprecated(applied: &Applied) -> Vec<String> {
         }
         Some(None) => directives.push("@deprecated".to_owned()),
         None => {}
+    }
+    if let Some(weight) = applied.cost {
+        directives.push(format!("@cost(weight: {weight})"));
+    }
+    if let Some(list_size) = &applied.list_size {
+        let names = |names: &[String]| {
+            let quoted: Vec<String> = names.iter().map(|n| string_literal(n)).collect();
+            format!("[{}]", quoted.join(", "))
+        };
+        let mut arguments = Vec::new();
+        if let Some(size) = list_size.assumed_size {
+            arguments.push(format!("assumedSize: {size}"));
+        }
+        if let Some(slicing) = &list_size.slicing_arguments {
+            arguments.push(format!("slicingArguments: {}", names(slicing)));
+        }
+        if let Some(sized) = &list_size.sized_fields {
+            arguments.push(format!("sizedFields: {}", names(sized)));
+        }
+        if let Some(required) = list_size.require_one_slicing_argument {
+            arguments.push(format!("requireOneSlicingArgument: {required}"));
+        }
+        directives.push(if arguments.is_empty() {
+            "@listSize".to_owned()
+        } else {
+            format!("@listSize({})", arguments.join(", "))
+        });
     }
     directives
 }

@@ -228,3 +228,47 @@ async fn cli_composes_from_running_subgraphs() {
         "{stderr}"
     );
 }
+
+/// Subgraphs of another library: `_service { sdl }` answers the full printed SDL, with every
+/// federation and link definition (the `full_sdl` case). `schema compose` fetches and composes
+/// them into what their hand-written SDL gives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_composes_running_subgraphs_that_print_full_sdl() {
+    let full = |name: &str| {
+        fs::read_to_string(case_dir("full_sdl").join(format!("{name}.graphql"))).unwrap()
+    };
+    let base = serve(&[("products", full("products")), ("reviews", full("reviews"))]).await;
+    let scratch = Scratch::new("fetch-full-sdl");
+    scratch.write(
+        "supergraph.toml",
+        &format!(
+            "[subgraphs.products]\nurl = \"{base}/products/graphql\"\n\n[subgraphs.reviews]\nurl = \"{base}/reviews/graphql\"\n"
+        ),
+    );
+    let dir = scratch.0.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        schema_command(&dir, &["compose", "--config", "supergraph.toml"])
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let written = fs::read_to_string(scratch.0.join("supergraph.graphql")).unwrap();
+    let hand_written = compose(&[
+        SubgraphInput::new(
+            "products",
+            format!("{base}/products/graphql"),
+            "extend schema @link(url: \"https://specs.apollo.dev/federation/v2.0\", import: [\"@key\"])\n\
+             type Query { product: Product }\ntype Product @key(fields: \"id\") { id: ID! }",
+        ),
+        SubgraphInput::new(
+            "reviews",
+            format!("{base}/reviews/graphql"),
+            "extend schema @link(url: \"https://specs.apollo.dev/federation/v2.3\", import: [\"@key\", \"@shareable\"])\n\
+             type Query { reviews: [Review!]! @shareable }\ntype Review { body: String! product: Product! }\n\
+             type Product @key(fields: \"id\") { id: ID! rating: Int }",
+        ),
+    ])
+    .unwrap();
+    assert_eq!(written, hand_written.sdl());
+}
