@@ -87,9 +87,9 @@ pub struct StackOptions {
     /// Database URL per subgraph, by service name.
     pub database_urls: Vec<(String, String)>,
     pub jwt_secret: Option<String>,
-    /// Rates of `login` and `register` attempts; `None`: the users subgraph's defaults. Every request
-    /// reaches users from the router's address, so the per-address buckets are shared by all clients
-    /// of the stack.
+    /// Rates of `login` and `register` attempts; `None`: the users subgraph's defaults. The subgraphs
+    /// listen on the stack's host and trust `X-Forwarded-For`; a request naming no client address is
+    /// held to the per-email buckets only.
     pub credential_limits: Option<CredentialLimits>,
     /// Load demo data into empty databases.
     pub demo_data: bool,
@@ -306,10 +306,11 @@ fn port(options: &StackOptions, offset: u16) -> u16 {
 }
 
 /// The configuration of `service` in the stack: development mode (the public JWT secret is accepted
-/// when none is given), on `port`.
+/// when none is given), trusting the client address the router forwards, on `port`.
 fn service_config(options: &StackOptions, service: &str, port: u16) -> Config {
     let mut config = Config::defaults(service, port);
     config.environment = Environment::Development;
+    config.trust_forwarded_for = true;
     if let Some(limits) = options.credential_limits {
         config.credential_limits = limits;
     }

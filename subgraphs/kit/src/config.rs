@@ -43,7 +43,9 @@ pub struct Config {
     pub router_secret: Option<String>,
     /// Take the client address from the last `X-Forwarded-For` entry even without the router secret
     /// (`TRUST_FORWARDED_FOR`; only when network policy lets nothing but the router reach the service).
-    /// With a router secret, requests that carry it are trusted for this anyway.
+    /// With a router secret, requests that carry it are trusted for this anyway. A trusted caller that
+    /// forwards no address leaves the client unknown (per-address limits then do not apply), rather
+    /// than counting every client as the router.
     pub trust_forwarded_for: bool,
     /// Body size, depth and complexity limits of `/graphql`.
     pub limits: RequestLimits,

@@ -1,10 +1,10 @@
 //! The HTTP face of a subgraph: `POST /graphql` executes (with the caller's `Viewer` from the bearer
 //! token, the raw `Authorization` header as `CallerAuthorization`, and the `ClientAddress` rate limits
-//! count by), `GET /graphql` serves GraphiQL, `/health` says the process is alive and `/ready` that its
-//! database answers. `/graphql` holds callers to the configured limits: the router secret when one is
-//! set (401/403 `UNTRUSTED_CALLER`), the body size (413 `PAYLOAD_TOO_LARGE`), and — through the
-//! `QueryLimits` extension every schema gets here — operation depth and complexity. `serve` runs a
-//! router until Ctrl-C or SIGTERM.
+//! count by, when known), `GET /graphql` serves GraphiQL, `/health` says the process is alive and
+//! `/ready` that its database answers. `/graphql` holds callers to the configured limits: the router
+//! secret when one is set (401/403 `UNTRUSTED_CALLER`), the body size (413 `PAYLOAD_TOO_LARGE`), and —
+//! through the `QueryLimits` extension every schema gets here — operation depth and complexity.
+//! `serve` runs a router until Ctrl-C or SIGTERM.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -171,8 +171,10 @@ where
         Err(rejection) => return rejection.into_response(),
     };
     let viewer = Viewer::from_headers(&headers, &state.keys);
-    let client = state.policy.client_address(&headers, peer, check);
-    let mut request = request.into_inner().data(viewer).data(client);
+    let mut request = request.into_inner().data(viewer);
+    if let Some(client) = state.policy.client_address(&headers, peer, check) {
+        request = request.data(client);
+    }
     if let Some(value) = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())

@@ -1,8 +1,9 @@
 //! Who sent a request, as far as a subgraph can tell: whether it came through the router (it carries
 //! the configured secret in the `shopgraph-router-secret` header, compared in constant time), and which
-//! client address it is for — the connection's peer, or, when the caller is trusted (it proved to be the
+//! client address it is for — the connection's peer; or, when the caller is trusted (it proved to be the
 //! router, or `trust_forwarded_for` says the network admits nothing else), the last `X-Forwarded-For`
-//! entry, the one the proxy in front of us added.
+//! entry, the one the proxy in front of us added, and no address at all when it added none (the peer is
+//! then the proxy, which speaks for every client).
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
@@ -79,20 +80,20 @@ impl CallerPolicy {
     }
 
     /// The client a request from `peer` with `headers` is for; `check` is how it stood against the
-    /// router secret. Without a peer (a request not from a socket) the unspecified address stands in.
+    /// router secret. `None` when a trusted proxy did not say (or a request came from no socket).
     pub fn client_address(
         &self,
         headers: &HeaderMap,
         peer: Option<IpAddr>,
         check: RouterCheck,
-    ) -> ClientAddress {
+    ) -> Option<ClientAddress> {
         let trusted = self.trust_forwarded_for || check == RouterCheck::Verified;
-        let forwarded = trusted.then(|| last_forwarded_for(headers)).flatten();
-        ClientAddress(
-            forwarded
-                .or(peer)
-                .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
-        )
+        let address = if trusted {
+            last_forwarded_for(headers)
+        } else {
+            peer
+        };
+        address.map(ClientAddress)
     }
 }
 
@@ -150,23 +151,31 @@ mod tests {
             ("x-forwarded-for", "9.9.9.9, 203.0.113.7"),
         ]);
         let address = |policy: &CallerPolicy, check| {
-            policy.client_address(&forwarded, peer, check).0.to_string()
+            policy
+                .client_address(&forwarded, peer, check)
+                .map(|address| address.0.to_string())
         };
+        let some = |text: &str| Some(text.to_owned());
         let closed = policy(Some("s3cret"), false);
-        assert_eq!(address(&closed, RouterCheck::Verified), "203.0.113.7");
-        assert_eq!(address(&policy(None, false), RouterCheck::Open), "10.0.0.2");
+        assert_eq!(address(&closed, RouterCheck::Verified), some("203.0.113.7"));
+        assert_eq!(
+            address(&policy(None, false), RouterCheck::Open),
+            some("10.0.0.2")
+        );
         assert_eq!(
             address(&policy(None, true), RouterCheck::Open),
-            "203.0.113.7"
+            some("203.0.113.7")
         );
-        let garbage = headers(&[("x-forwarded-for", "not an address")]);
-        assert_eq!(
-            closed
-                .client_address(&garbage, peer, RouterCheck::Verified)
-                .0
-                .to_string(),
-            "10.0.0.2"
-        );
+        // A trusted proxy that names no (valid) client names nobody: its own address is everyone's.
+        for unnamed in [
+            headers(&[]),
+            headers(&[("x-forwarded-for", "not an address")]),
+        ] {
+            assert_eq!(
+                closed.client_address(&unnamed, peer, RouterCheck::Verified),
+                None
+            );
+        }
     }
 
     #[test]

@@ -93,8 +93,8 @@ impl CredentialGuard {
         }
     }
 
-    /// Takes a token for an `attempt` with `email` from `client` (the address bucket first), or says how
-    /// long to wait.
+    /// Takes a token for an `attempt` with `email` from `client` (the address bucket first; none when
+    /// the client's address is unknown), or says how long to wait.
     pub fn admit(
         &self,
         attempt: Attempt,

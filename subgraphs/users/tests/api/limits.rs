@@ -254,6 +254,16 @@ async fn attempts_are_limited_per_client_address_which_only_the_router_may_forwa
     // Another client behind the router has its own bucket.
     let other = login_from(&app, "u9@example.com", &from("203.0.113.2")).await;
     assert_eq!(error_code(&other), "INVALID_CREDENTIALS", "{other:#}");
+    // The router naming no client leaves the address unknown: its own address is not one shared bucket.
+    for n in 0..4 {
+        let response = login_from(
+            &app,
+            &format!("v{n}@example.com"),
+            &[(ROUTER_SECRET_HEADER, ROUTER_SECRET)],
+        )
+        .await;
+        assert_eq!(error_code(&response), "INVALID_CREDENTIALS", "{response:#}");
+    }
 
     // Registration has its own buckets.
     let register = |email: String| {
