@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use shopgraph_kit::{CredentialLimits, ROUTER_SECRET_HEADER, RequestLimits};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::{TestApp, assert_no_errors, error_code, spawn_app, spawn_app_with};
 
@@ -54,6 +55,23 @@ async fn a_body_over_the_limit_is_refused_before_it_is_parsed() {
     let (status, body) = app.post(&big, &[]).await;
     assert_eq!(status, 413, "{body:#}");
     assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE");
+    // A chunked body declares no length: it is cut off at the limit while it is read.
+    let address = app.base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let chunk = format!("{{\"query\": \"{{ me {{ id }} }} # {}", "x".repeat(600));
+    let mut request = String::from(
+        "POST /graphql HTTP/1.1\r\nHost: users\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+    );
+    for _ in 0..3 {
+        request.push_str(&format!("{:x}\r\n{chunk}\r\n", chunk.len()));
+    }
+    request.push_str("0\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("PAYLOAD_TOO_LARGE"), "{response}");
     // Just under the limit is served.
     let fits = json!({ "query": format!("{{ me {{ id }} }} # {}", "x".repeat(900)) });
     let (status, body) = app.post(&fits, &[]).await;
