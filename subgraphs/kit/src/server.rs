@@ -96,11 +96,16 @@ async fn require_router_secret(
             ErrorCode::UntrustedCaller,
             "this service answers only the router: the shopgraph-router-secret header is missing",
         ),
-        RouterCheck::Wrong => refusal(
-            StatusCode::FORBIDDEN,
-            ErrorCode::UntrustedCaller,
-            "this service answers only the router: the shopgraph-router-secret header is wrong",
-        ),
+        RouterCheck::Wrong => {
+            tracing::warn!(
+                "refused a request with a wrong shopgraph-router-secret (is the router's secret the same?)"
+            );
+            refusal(
+                StatusCode::FORBIDDEN,
+                ErrorCode::UntrustedCaller,
+                "this service answers only the router: the shopgraph-router-secret header is wrong",
+            )
+        }
         RouterCheck::Open | RouterCheck::Verified => {
             request.extensions_mut().insert(check);
             next.run(request).await
