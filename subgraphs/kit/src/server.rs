@@ -127,50 +127,20 @@ where
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let (parts, body) = request.into_parts();
-    let too_large = || {
-        refusal(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorCode::PayloadTooLarge,
-            &format!(
-                "the request body is larger than {} bytes",
-                state.max_body_bytes
-            ),
-        )
+    let request = match buffered_within(request, state.max_body_bytes).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
     };
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > state.max_body_bytes as u64) {
-        return too_large();
-    }
-    let bytes = match axum::body::to_bytes(body, state.max_body_bytes).await {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            let inner = err.into_inner();
-            if inner.is::<http_body_util::LengthLimitError>() {
-                return too_large();
-            }
-            return refusal(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadUserInput,
-                &format!("cannot read the request body: {inner}"),
-            );
-        }
-    };
-    let headers = parts.headers.clone();
-    let peer = parts
-        .extensions
+    let headers = request.headers().clone();
+    let peer = request
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
-    let check = parts
-        .extensions
+    let check = request
+        .extensions()
         .get::<RouterCheck>()
         .copied()
         .unwrap_or(RouterCheck::Open);
-    let request = Request::from_parts(parts, Body::from(bytes));
     let request = match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
         Ok(request) => request,
         Err(rejection) => return rejection.into_response(),
@@ -193,6 +163,42 @@ where
         request = request.data(TraceParent(value.to_owned()));
     }
     async_graphql_axum::GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// `request` with its body read into memory, or the refusal: 413 `PAYLOAD_TOO_LARGE` when it declares
+/// or turns out to be longer than `limit` bytes (reading stops there), 400 when it cannot be read.
+async fn buffered_within(request: Request, limit: usize) -> Result<Request, Response> {
+    let too_large = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            &format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Err(err) => {
+            let inner = err.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                Err(too_large())
+            } else {
+                Err(refusal(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    &format!("cannot read the request body: {inner}"),
+                ))
+            }
+        }
+    }
 }
 
 async fn graphiql() -> impl IntoResponse {
