@@ -16,7 +16,7 @@ use shopgraph_events::transport::{SharedTransport, TransportError};
 use shopgraph_events::{
     BackgroundTasks, InProcessBus, RedisStreams, RedisStreamsOptions, Shutdown,
 };
-use shopgraph_kit::{Config, StartError};
+use shopgraph_kit::{Config, CredentialLimits, Environment, StartError};
 use shopgraph_notifications::MailConfig;
 use shopgraph_orders::OrdersConfig;
 use shopgraph_products::reservations::ReservationSettings;
@@ -87,6 +87,10 @@ pub struct StackOptions {
     /// Database URL per subgraph, by service name.
     pub database_urls: Vec<(String, String)>,
     pub jwt_secret: Option<String>,
+    /// Rates of `login` and `register` attempts; `None`: the users subgraph's defaults. The subgraphs
+    /// listen on the stack's host and trust `X-Forwarded-For`; a request naming no client address is
+    /// held to the per-email buckets only.
+    pub credential_limits: Option<CredentialLimits>,
     /// Load demo data into empty databases.
     pub demo_data: bool,
     /// Keep a copy of every GraphQL request the subgraphs receive (for tests).
@@ -166,6 +170,7 @@ impl StackOptions {
             data_dir: dir.to_owned(),
             database_urls: StackOptions::sqlite_in(dir),
             jwt_secret: None,
+            credential_limits: None,
             demo_data: true,
             recorder: None,
             redis: None,
@@ -300,8 +305,15 @@ fn port(options: &StackOptions, offset: u16) -> u16 {
     }
 }
 
+/// The configuration of `service` in the stack: development mode (the public JWT secret is accepted
+/// when none is given), trusting the client address the router forwards, on `port`.
 fn service_config(options: &StackOptions, service: &str, port: u16) -> Config {
     let mut config = Config::defaults(service, port);
+    config.environment = Environment::Development;
+    config.trust_forwarded_for = true;
+    if let Some(limits) = options.credential_limits {
+        config.credential_limits = limits;
+    }
     config.listen = SocketAddr::new(options.host, port);
     if let Some((_, url)) = options.database_urls.iter().find(|(s, _)| s == service) {
         config.database_url = url.clone();

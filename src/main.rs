@@ -14,7 +14,8 @@ const USAGE: &str = "usage:
   shopgraph                    the whole platform with demo data (DATA_DIR, SHOPGRAPH_PORT, JWT_SECRET,
                                REDIS_URL, EVENTS_STREAM)
   shopgraph serve <service>    one service on its own, configured from the environment like its own
-                               binary; <service> is users, products, carts, orders, notifications or router";
+                               binary; <service> is users, products, carts, orders, notifications or router.
+                               A subgraph needs JWT_SECRET (32 bytes or more) unless SHOPGRAPH_ENV=development";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {

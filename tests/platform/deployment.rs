@@ -43,6 +43,9 @@ fn environment(service: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// What the deployer sets JWT_SECRET to in these checks (like `openssl rand -base64 48`).
+const LONG_RANDOM_SECRET: &str = "q3Zr8vJ0mX2yLk5tN7pB9wC1dF4gH6jK8lM0nP2rS4tV6xZ8";
+
 /// `${NAME:?message}` and `${NAME}` replaced as compose would, with `value`.
 fn substitute(text: &str, value: &str) -> String {
     match (text.find("${"), text.find('}')) {
@@ -79,10 +82,41 @@ fn every_subgraph_is_its_own_service_with_its_own_database() {
         );
 
         let env = environment(service);
+        // Compose refuses to start without JWT_SECRET, and the services run in production mode, where
+        // they refuse a weak one.
+        assert!(
+            env.get("JWT_SECRET")
+                .is_some_and(|value| value.starts_with("${JWT_SECRET:?")),
+            "{name} requires JWT_SECRET"
+        );
+        assert_ne!(
+            env.get("SHOPGRAPH_ENV").map(String::as_str),
+            Some("development"),
+            "{name} runs in production mode"
+        );
         let mut config = Config::defaults(name, port);
         config
-            .apply_env(|var| env.get(var).map(|v| substitute(v, "a-long-random-secret")))
+            .apply_env(|var| env.get(var).map(|v| substitute(v, LONG_RANDOM_SECRET)))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
+        config
+            .check_secrets()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        config.jwt.secret = "short".into();
+        assert!(
+            config.check_secrets().is_err(),
+            "{name} refuses a short secret"
+        );
+        config.jwt.secret = LONG_RANDOM_SECRET.into();
+        assert!(
+            service["ports"].is_null(),
+            "{name} publishes no port: only the compose network reaches it"
+        );
+        if name == shopgraph_users::SERVICE {
+            assert!(
+                config.trust_forwarded_for,
+                "users counts sign-ins by the address the router forwards"
+            );
+        }
         assert_eq!(config.listen.port(), port, "{name} listens on its port");
         assert!(config.database_url.starts_with("postgres://"));
         assert!(
@@ -91,7 +125,7 @@ fn every_subgraph_is_its_own_service_with_its_own_database() {
         );
         assert!(init.contains(&format!("CREATE DATABASE {name};")));
         assert_eq!(
-            config.jwt.secret, "a-long-random-secret",
+            config.jwt.secret, LONG_RANDOM_SECRET,
             "{name} takes JWT_SECRET from the environment"
         );
         let health = service["healthcheck"]["test"].as_sequence().unwrap();

@@ -13,6 +13,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 use shopgraph::{RedisEvents, Stack, StackOptions};
 use shopgraph_events::{EventEnvelope, RedisStreamsOptions};
+use shopgraph_kit::CredentialLimits;
 use shopgraph_kit::test_database::TestDatabase;
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -78,6 +79,15 @@ impl Platform {
         let mut options = StackOptions::in_dir(&dir);
         options.base_port = 0;
         options.jwt_secret = Some(format!("platform-{}", Uuid::new_v4()));
+        // Every client of the stack signs in from the router's address, and the tests sign in the
+        // administrator and register customers by the dozen: generous buckets, still on the way.
+        let generous = "10000/min".parse().expect("a rate");
+        options.credential_limits = Some(CredentialLimits {
+            login_per_email: generous,
+            login_per_ip: generous,
+            register_per_email: generous,
+            register_per_ip: generous,
+        });
         options.payment_timeout = Some(PAYMENT_TIMEOUT);
         let mut databases = Vec::new();
         let mut redis = None;

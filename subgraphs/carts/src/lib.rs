@@ -15,7 +15,7 @@ use shopgraph_events::transport::SharedTransport;
 use shopgraph_events::{BackgroundTasks, Consumer, Shutdown};
 use shopgraph_kit::{Config, JwtKeys, StartError, db, server};
 
-pub use graphql::{CartsSchema, build_schema};
+pub use graphql::{CartsSchema, schema_builder};
 
 /// The service's name: configuration, default database file, logs, consumer group.
 pub const SERVICE: &str = "carts";
@@ -29,7 +29,12 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> 
 
 /// The HTTP routes (`/graphql`, `/health`, `/ready`) of the subgraph over `db`.
 pub fn router(db: DatabaseConnection, config: &Config) -> Router {
-    server::graphql_router(build_schema(db.clone()), JwtKeys::new(&config.jwt), db)
+    server::graphql_router(
+        schema_builder(db.clone()),
+        JwtKeys::new(&config.jwt),
+        db,
+        config,
+    )
 }
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`: with a transport,

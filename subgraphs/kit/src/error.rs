@@ -23,6 +23,20 @@ pub enum ErrorCode {
     Conflict,
     /// Something failed on our side; details are logged, not returned.
     InternalServerError,
+    /// Too many attempts from this client or for this account; `extensions.retryAfter` says how many
+    /// seconds to wait.
+    RateLimited,
+    /// More `login`/`register` fields in one operation than allowed (one).
+    TooManyCredentialFields,
+    /// The request body is larger than the service accepts (HTTP 413).
+    PayloadTooLarge,
+    /// The operation nests fields deeper than the service accepts.
+    QueryTooDeep,
+    /// The operation selects more (after expanding fragments) than the service accepts.
+    QueryTooComplex,
+    /// The request did not come through the router: the router secret is missing (HTTP 401) or wrong
+    /// (HTTP 403).
+    UntrustedCaller,
 }
 
 impl ErrorCode {
@@ -36,6 +50,12 @@ impl ErrorCode {
             ErrorCode::InvalidCredentials => "INVALID_CREDENTIALS",
             ErrorCode::Conflict => "CONFLICT",
             ErrorCode::InternalServerError => "INTERNAL_SERVER_ERROR",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::TooManyCredentialFields => "TOO_MANY_CREDENTIAL_FIELDS",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            ErrorCode::QueryTooDeep => "QUERY_TOO_DEEP",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::UntrustedCaller => "UNTRUSTED_CALLER",
         }
     }
 
@@ -43,6 +63,15 @@ impl ErrorCode {
     pub fn error(self, message: impl Into<String>) -> async_graphql::Error {
         let code = self.as_str();
         async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+    }
+
+    /// The same as a request-level error (from an extension, before any field runs): no location.
+    pub fn server_error(self, message: impl Into<String>) -> async_graphql::ServerError {
+        let mut error = async_graphql::ServerError::new(message, None);
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", self.as_str());
+        error.extensions = Some(extensions);
+        error
     }
 }
 

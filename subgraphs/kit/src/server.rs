@@ -1,30 +1,40 @@
 //! The HTTP face of a subgraph: `POST /graphql` executes (with the caller's `Viewer` from the bearer
-//! token, and the raw `Authorization` header as `CallerAuthorization`), `GET /graphql` serves GraphiQL,
-//! `/health` says the process is alive and `/ready` that its database answers. `serve` runs a router
-//! until Ctrl-C or SIGTERM.
+//! token, the raw `Authorization` header as `CallerAuthorization`, and the `ClientAddress` rate limits
+//! count by, when known), `GET /graphql` serves GraphiQL, `/health` says the process is alive and
+//! `/ready` that its database answers. `/graphql` holds callers to the configured limits: the router
+//! secret when one is set (401/403 `UNTRUSTED_CALLER`), the body size (413 `PAYLOAD_TOO_LARGE`), and —
+//! through the `QueryLimits` extension every schema gets here — operation depth and complexity.
+//! `serve` runs a router until Ctrl-C or SIGTERM.
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{ObjectType, Schema, SubscriptionType};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql::{ObjectType, Schema, SchemaBuilder, SubscriptionType};
+use async_graphql_axum::GraphQLRequest;
 use axum::Router;
-use axum::extract::State;
-use axum::http::header::AUTHORIZATION;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::auth::{CallerAuthorization, JwtKeys, TraceParent, Viewer};
-use crate::error::StartError;
+use crate::config::Config;
+use crate::error::{ErrorCode, StartError};
+use crate::query_limits::QueryLimits;
+use crate::trust::{CallerPolicy, RouterCheck};
 
 struct GraphqlState<Q, M, S> {
     schema: Schema<Q, M, S>,
     keys: JwtKeys,
     db: DatabaseConnection,
+    policy: CallerPolicy,
+    max_body_bytes: usize,
 }
 
 impl<Q, M, S> Clone for GraphqlState<Q, M, S> {
@@ -33,41 +43,113 @@ impl<Q, M, S> Clone for GraphqlState<Q, M, S> {
             schema: self.schema.clone(),
             keys: self.keys.clone(),
             db: self.db.clone(),
+            policy: self.policy.clone(),
+            max_body_bytes: self.max_body_bytes,
         }
     }
 }
 
-/// The routes of a subgraph serving `schema` over `db`.
+/// The routes of a subgraph serving the schema `builder` makes (with the configured depth and
+/// complexity limits added) over `db`, holding callers to `config`'s limits and router secret.
 pub fn graphql_router<Q, M, S>(
-    schema: Schema<Q, M, S>,
+    builder: SchemaBuilder<Q, M, S>,
     keys: JwtKeys,
     db: DatabaseConnection,
+    config: &Config,
 ) -> Router
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
-    let state = GraphqlState { schema, keys, db };
+    let schema = builder.extension(QueryLimits::new(&config.limits)).finish();
+    let policy = CallerPolicy::new(config);
+    let state = GraphqlState {
+        schema,
+        keys,
+        db,
+        policy: policy.clone(),
+        max_body_bytes: config.limits.max_body_bytes,
+    };
     Router::new()
         .route("/graphql", get(graphiql).post(execute::<Q, M, S>))
+        .route_layer(axum::middleware::from_fn_with_state(
+            policy,
+            require_router_secret,
+        ))
         .route("/health", get(health))
         .route("/ready", get(ready::<Q, M, S>))
         .with_state(state)
 }
 
-async fn execute<Q, M, S>(
-    State(state): State<GraphqlState<Q, M, S>>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> GraphQLResponse
+/// Refuses requests without the router secret (when one is configured); passes on how the request
+/// stood as a `RouterCheck` extension.
+async fn require_router_secret(
+    State(policy): State<CallerPolicy>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let check = policy.check(request.headers());
+    match check {
+        RouterCheck::Missing => refusal(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::UntrustedCaller,
+            "this service answers only the router: the shopgraph-router-secret header is missing",
+        ),
+        RouterCheck::Wrong => {
+            tracing::warn!(
+                "refused a request with a wrong shopgraph-router-secret (is the router's secret the same?)"
+            );
+            refusal(
+                StatusCode::FORBIDDEN,
+                ErrorCode::UntrustedCaller,
+                "this service answers only the router: the shopgraph-router-secret header is wrong",
+            )
+        }
+        RouterCheck::Open | RouterCheck::Verified => {
+            request.extensions_mut().insert(check);
+            next.run(request).await
+        }
+    }
+}
+
+/// A GraphQL response with one error, `code`, and HTTP `status`.
+fn refusal(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+async fn execute<Q, M, S>(State(state): State<GraphqlState<Q, M, S>>, request: Request) -> Response
 where
     Q: ObjectType + 'static,
     M: ObjectType + 'static,
     S: SubscriptionType + 'static,
 {
+    let request = match buffered_within(request, state.max_body_bytes).await {
+        Ok(request) => request,
+        Err(refusal) => return refusal,
+    };
+    let headers = request.headers().clone();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip());
+    let check = request
+        .extensions()
+        .get::<RouterCheck>()
+        .copied()
+        .unwrap_or(RouterCheck::Open);
+    let request = match <GraphQLRequest as FromRequest<()>>::from_request(request, &()).await {
+        Ok(request) => request,
+        Err(rejection) => return rejection.into_response(),
+    };
     let viewer = Viewer::from_headers(&headers, &state.keys);
     let mut request = request.into_inner().data(viewer);
+    if let Some(client) = state.policy.client_address(&headers, peer, check) {
+        request = request.data(client);
+    }
     if let Some(value) = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -80,7 +162,43 @@ where
     {
         request = request.data(TraceParent(value.to_owned()));
     }
-    state.schema.execute(request).await.into()
+    async_graphql_axum::GraphQLResponse::from(state.schema.execute(request).await).into_response()
+}
+
+/// `request` with its body read into memory, or the refusal: 413 `PAYLOAD_TOO_LARGE` when it declares
+/// or turns out to be longer than `limit` bytes (reading stops there), 400 when it cannot be read.
+async fn buffered_within(request: Request, limit: usize) -> Result<Request, Response> {
+    let too_large = || {
+        refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            &format!("the request body is larger than {limit} bytes"),
+        )
+    };
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large());
+    }
+    match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Err(err) => {
+            let inner = err.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                Err(too_large())
+            } else {
+                Err(refusal(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::BadUserInput,
+                    &format!("cannot read the request body: {inner}"),
+                ))
+            }
+        }
+    }
 }
 
 async fn graphiql() -> impl IntoResponse {
@@ -112,10 +230,13 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(StartError::Serve)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(StartError::Serve)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

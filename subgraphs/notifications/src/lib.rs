@@ -23,7 +23,7 @@ use shopgraph_events::{BackgroundTasks, Consumer, ConsumerOptions, Shutdown};
 use shopgraph_kit::{Config, JwtKeys, StartError};
 
 pub use dispatch::{DispatchOptions, Dispatcher};
-pub use graphql::{NotificationsSchema, schema};
+pub use graphql::{NotificationsSchema, schema_builder};
 pub use handler::NotificationHandler;
 pub use mail::{MailConfig, Mailbox, SharedSender};
 pub use migration::Migrator;
@@ -41,7 +41,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> 
 /// The HTTP routes of the subgraph over `db` (already migrated).
 pub fn router(db: DatabaseConnection, config: &Config) -> Router {
     let keys = JwtKeys::new(&config.jwt);
-    shopgraph_kit::server::graphql_router(schema(db.clone()), keys, db)
+    shopgraph_kit::server::graphql_router(schema_builder(db.clone()), keys, db, config)
 }
 
 /// How the background work sends mail and paces itself.

@@ -27,7 +27,7 @@ use shopgraph_kit::{Config, JwtKeys, StartError};
 use tokio::sync::Notify;
 
 pub use config::{OrdersConfig, OrdersConfigError, PaymentConfig, PaymentProviderKind};
-pub use graphql::{OrdersSchema, schema};
+pub use graphql::{OrdersSchema, schema_builder};
 pub use migration::Migrator;
 pub use payment::{PaymentProvider, SharedPaymentProvider, SimulatedProvider};
 
@@ -66,8 +66,14 @@ pub fn router_with_payments(
         &config.carts_url,
         &config.products_url,
         config.upstream_timeout,
+        config.service.router_secret.as_deref(),
     );
-    shopgraph_kit::server::graphql_router(schema(db.clone(), upstream, payments), keys, db)
+    shopgraph_kit::server::graphql_router(
+        schema_builder(db.clone(), upstream, payments),
+        keys,
+        db,
+        &config.service,
+    )
 }
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`, with the

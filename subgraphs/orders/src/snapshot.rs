@@ -104,9 +104,29 @@ struct Price {
 }
 
 impl Upstream {
-    /// A client for the two endpoints, giving up on a request after `timeout`.
-    pub fn new(carts_url: &str, products_url: &str, timeout: Duration) -> Upstream {
+    /// A client for the two endpoints, giving up on a request after `timeout`, sending `router_secret`
+    /// (when the platform has one) in the `shopgraph-router-secret` header so that carts and products,
+    /// which answer only the router and orders, accept the requests.
+    pub fn new(
+        carts_url: &str,
+        products_url: &str,
+        timeout: Duration,
+        router_secret: Option<&str>,
+    ) -> Upstream {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(secret) = router_secret {
+            match reqwest::header::HeaderValue::from_str(secret) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    headers.insert(shopgraph_kit::ROUTER_SECRET_HEADER, value);
+                }
+                Err(_) => tracing::warn!(
+                    "the router secret is not a valid header value; carts and products will refuse checkout"
+                ),
+            }
+        }
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .timeout(timeout)
             .connect_timeout(timeout)
             .build()

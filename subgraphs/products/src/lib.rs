@@ -32,8 +32,8 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> 
 
 /// The HTTP routes of the subgraph over an already migrated `db`.
 pub fn router(db: DatabaseConnection, config: &Config) -> Router {
-    let schema = graphql::schema(db.clone());
-    server::graphql_router(schema, JwtKeys::new(&config.jwt), db)
+    let schema = graphql::schema_builder(db.clone());
+    server::graphql_router(schema, JwtKeys::new(&config.jwt), db, config)
 }
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`, with the

@@ -1,8 +1,10 @@
 //! The users subgraph: accounts (registration, login with argon2id-hashed passwords, profile changes),
 //! JWT issuing, and the federated `User` entity that other subgraphs reference by id. It produces the
 //! `UserRegistered` and `UserEmailChanged` domain events through its outbox, which its relay publishes.
+//! Sign-in and registration attempts are rate-limited per client address and per email.
 
 pub mod account;
+pub mod credential_guard;
 pub mod demo;
 pub mod entity;
 pub mod graphql;
@@ -15,7 +17,7 @@ use shopgraph_events::transport::SharedTransport;
 use shopgraph_events::{BackgroundTasks, Relay, Shutdown};
 use shopgraph_kit::{Config, JwtKeys, StartError};
 
-pub use graphql::{UsersSchema, schema};
+pub use graphql::{UsersSchema, schema_builder};
 pub use migration::Migrator;
 
 /// Service name: default database file, logs.
@@ -31,7 +33,8 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, StartError> 
 /// The HTTP routes of the subgraph over `db` (already migrated).
 pub fn router(db: DatabaseConnection, config: &Config) -> Router {
     let keys = JwtKeys::new(&config.jwt);
-    shopgraph_kit::server::graphql_router(schema(db.clone(), keys.clone()), keys, db)
+    let builder = schema_builder(db.clone(), keys.clone(), &config.credential_limits);
+    shopgraph_kit::server::graphql_router(builder, keys, db, config)
 }
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`: with a

@@ -8,7 +8,7 @@ mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ID, Schema};
+use async_graphql::{EmptySubscription, ID, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
@@ -25,14 +25,13 @@ pub use types::{Cart, CartItem, Product, User};
 pub type CartsSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema over `db`, with the DataLoaders its resolvers batch through.
-pub fn build_schema(db: DatabaseConnection) -> CartsSchema {
+pub fn schema_builder(db: DatabaseConnection) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .extension(PerRequestCarts)
         .data(DataLoader::new(CartsByUser::new(db.clone()), tokio::spawn))
         .data(DataLoader::new(CartsById::new(db.clone()), tokio::spawn))
         .data(db)
-        .finish()
 }
 
 /// A client-supplied product id, which must be a UUID.

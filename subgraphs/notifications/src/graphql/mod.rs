@@ -8,7 +8,7 @@ mod notification;
 mod query;
 mod user;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
@@ -25,11 +25,10 @@ use crate::inbox::InboxError;
 pub type NotificationsSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema over `db`.
-pub fn schema(db: DatabaseConnection) -> NotificationsSchema {
+pub fn schema_builder(db: DatabaseConnection) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .data(db)
-        .finish()
 }
 
 /// The GraphQL error a client sees for `err`.

@@ -9,7 +9,7 @@ mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ErrorExtensions, ID, Schema};
+use async_graphql::{EmptySubscription, ErrorExtensions, ID, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
@@ -37,11 +37,11 @@ pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
 const NOT_YOURS: &str = "you may only see and change your own orders";
 
 /// The schema over `db`, fetching carts and prices through `upstream` and refunding through `payments`.
-pub fn schema(
+pub fn schema_builder(
     db: DatabaseConnection,
     upstream: Upstream,
     payments: SharedPaymentProvider,
-) -> OrdersSchema {
+) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .data(DataLoader::new(OrdersById::new(db.clone()), tokio::spawn))
@@ -53,7 +53,6 @@ pub fn schema(
         .data(db)
         .data(upstream)
         .data(payments)
-        .finish()
 }
 
 /// A client-supplied order id, which must be a UUID.

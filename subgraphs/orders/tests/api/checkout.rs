@@ -61,6 +61,9 @@ async fn checkout_snapshots_the_cart_at_current_prices_and_writes_one_order_plac
         );
         assert_eq!(fake.cart_requests[0].user_id, user.to_string());
         assert_eq!(fake.product_requests, 1);
+        // Without a router secret configured, none is sent.
+        assert_eq!(fake.cart_requests[0].router_secret, None);
+        assert_eq!(fake.product_router_secrets, vec![None]);
     }
 
     let events = app.outbox_events().await;
@@ -251,4 +254,35 @@ async fn unreachable_carts_or_products_are_service_unavailable_and_store_nothing
     );
     assert_eq!(order::Entity::find().count(&app.db).await.unwrap(), 0);
     assert!(app.outbox_events().await.is_empty());
+}
+
+#[tokio::test]
+async fn with_a_router_secret_orders_answers_only_it_and_passes_it_to_carts_and_products() {
+    const SECRET: &str = "router-secret-for-the-orders-api-tests";
+    let app = spawn_app_with(Options {
+        configure: Box::new(|config| config.service.router_secret = Some(SECRET.to_owned())),
+        ..Options::default()
+    })
+    .await;
+    let (token, user) = app.customer();
+    let knife = app.product("Chef's knife", 4999, "EUR");
+    app.set_cart(user, &[(knife, 1)]);
+
+    // Straight to orders, without the secret: refused.
+    let direct = reqwest::Client::new()
+        .post(format!("{}/graphql", app.base_url))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.status(), 401);
+    let body: serde_json::Value = direct.json().await.unwrap();
+    assert_eq!(error_code(&body), "UNTRUSTED_CALLER", "{body:#}");
+
+    // Through "the router": checkout asks carts and products with the secret.
+    app.checkout_ok(&token, "tok_visa", "key-1").await;
+    let fake = app.fake.lock().unwrap();
+    assert_eq!(fake.cart_requests.len(), 1);
+    assert_eq!(fake.cart_requests[0].router_secret.as_deref(), Some(SECRET));
+    assert_eq!(fake.product_router_secrets, vec![Some(SECRET.to_owned())]);
 }

@@ -19,7 +19,7 @@ use shopgraph_events::{
     BackgroundTasks, DomainEvent, EventEnvelope, InProcessBus, Shutdown, ShutdownTrigger, outbox,
 };
 use shopgraph_kit::test_database::TestDatabase;
-use shopgraph_kit::{Config, JwtKeys, Role, Viewer, server};
+use shopgraph_kit::{Config, JwtKeys, ROUTER_SECRET_HEADER, Role, Viewer, server};
 use shopgraph_orders::payment::simulated;
 use shopgraph_orders::{OrdersConfig, SharedPaymentProvider, SimulatedProvider};
 use uuid::Uuid;
@@ -50,6 +50,8 @@ pub struct FakeProduct {
 #[derive(Debug, Clone)]
 pub struct CartRequest {
     pub authorization: Option<String>,
+    /// The `shopgraph-router-secret` header it carried.
+    pub router_secret: Option<String>,
     pub user_id: String,
 }
 
@@ -61,6 +63,8 @@ pub struct FakeState {
     pub products: HashMap<Uuid, FakeProduct>,
     pub cart_requests: Vec<CartRequest>,
     pub product_requests: usize,
+    /// The `shopgraph-router-secret` header of each products request.
+    pub product_router_secrets: Vec<Option<String>>,
 }
 
 #[derive(Clone)]
@@ -81,9 +85,8 @@ async fn fake_carts(
         query.contains("_entities") && query.contains("... on User") && query.contains("cart"),
         "unexpected carts query: {query}"
     );
-    let authorization = headers
-        .get("authorization")
-        .map(|value| value.to_str().unwrap().to_owned());
+    let authorization = header(&headers, "authorization");
+    let router_secret = header(&headers, ROUTER_SECRET_HEADER);
     let viewer = Viewer::from_headers(&headers, &fake.keys);
     let mut state = fake.state.lock().unwrap();
     let mut entities = Vec::new();
@@ -92,6 +95,7 @@ async fn fake_carts(
         let user_id = representation["id"].as_str().unwrap().to_owned();
         state.cart_requests.push(CartRequest {
             authorization: authorization.clone(),
+            router_secret: router_secret.clone(),
             user_id: user_id.clone(),
         });
         let id = Uuid::parse_str(&user_id).unwrap();
@@ -123,6 +127,7 @@ async fn fake_carts(
 /// The fake products subgraph: `_entities` for `Product` representations, null for unknown ids.
 async fn fake_products(
     State(fake): State<FakeUpstream>,
+    headers: HeaderMap,
     Json(request): Json<Value>,
 ) -> Json<Value> {
     let query = request["query"].as_str().unwrap_or_default();
@@ -132,6 +137,9 @@ async fn fake_products(
     );
     let mut state = fake.state.lock().unwrap();
     state.product_requests += 1;
+    state
+        .product_router_secrets
+        .push(header(&headers, ROUTER_SECRET_HEADER));
     let entities: Vec<Value> = request["variables"]["representations"]
         .as_array()
         .unwrap()
@@ -153,6 +161,13 @@ async fn fake_products(
         })
         .collect();
     Json(json!({ "data": { "_entities": entities } }))
+}
+
+/// The text of header `name`, if present.
+fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .map(|value| value.to_str().unwrap().to_owned())
 }
 
 /// Fake carts and products on one port; returns (carts URL, products URL).
@@ -242,9 +257,17 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let listener = server::bind(config.service.listen).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server::serve(listener, app, std::future::pending()));
+    // The test client comes through "the router": it sends the router secret when there is one.
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(secret) = &config.service.router_secret {
+        headers.insert(ROUTER_SECRET_HEADER, secret.parse().unwrap());
+    }
     TestApp {
         base_url: format!("http://{addr}"),
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap(),
         db,
         config,
         keys,

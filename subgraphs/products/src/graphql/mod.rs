@@ -8,7 +8,7 @@ mod product;
 mod query;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ID, Schema};
+use async_graphql::{EmptySubscription, ID, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
@@ -25,7 +25,7 @@ pub use query::Query;
 pub type ProductsSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The subgraph's schema over `db`. Its `DataLoader` keeps no cache, so it is shared by all requests.
-pub fn schema(db: DatabaseConnection) -> ProductsSchema {
+pub fn schema_builder(db: DatabaseConnection) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
         .data(DataLoader::new(
@@ -33,7 +33,6 @@ pub fn schema(db: DatabaseConnection) -> ProductsSchema {
             tokio::spawn,
         ))
         .data(db)
-        .finish()
 }
 
 /// The GraphQL error for a failed catalogue operation.

@@ -6,28 +6,35 @@ mod query;
 mod user;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::error::internal;
-use shopgraph_kit::{ErrorCode, JwtKeys};
+use shopgraph_kit::{CredentialLimits, ErrorCode, JwtKeys};
 
 pub use mutation::{AuthPayload, Mutation, RegisterInput, UpdateProfileInput};
 pub use query::Query;
 pub use user::{User, UserLoader};
 
 use crate::account::AccountError;
+use crate::credential_guard::{CredentialFieldLimit, CredentialGuard};
 
 /// The users subgraph's schema.
 pub type UsersSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// The schema over `db`, issuing tokens signed with `keys`.
-pub fn schema(db: DatabaseConnection, keys: JwtKeys) -> UsersSchema {
+/// The schema over `db`, issuing tokens signed with `keys`, holding sign-in and registration attempts to
+/// `limits` and to one per operation.
+pub fn schema_builder(
+    db: DatabaseConnection,
+    keys: JwtKeys,
+    limits: &CredentialLimits,
+) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query, Mutation, EmptySubscription)
         .enable_federation()
+        .extension(CredentialFieldLimit)
+        .data(CredentialGuard::new(limits))
         .data(DataLoader::new(UserLoader::new(db.clone()), tokio::spawn))
         .data(db)
         .data(keys)
-        .finish()
 }
 
 /// The GraphQL error a client sees for `err`; failures on our side are logged and reported generically.

@@ -4,11 +4,12 @@
 use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::error::internal;
-use shopgraph_kit::{JwtKeys, Role, TraceParent, ViewerExt};
+use shopgraph_kit::{ClientAddress, JwtKeys, Role, TraceParent, ViewerExt};
 
 use super::account_error;
 use super::user::User;
 use crate::account::{self, NewAccount, ProfileChanges};
+use crate::credential_guard::{Attempt, CredentialGuard};
 use crate::entity::user;
 
 pub struct Mutation;
@@ -46,8 +47,11 @@ pub struct AuthPayload {
 
 #[Object]
 impl Mutation {
-    /// Opens a customer account and signs it in. EMAIL_TAKEN when the email has an account already.
+    /// Opens a customer account and signs it in. EMAIL_TAKEN when the email has an account already;
+    /// RATE_LIMITED (with `retryAfter` seconds) after too many registrations from one address or with
+    /// one email.
     async fn register(&self, ctx: &Context<'_>, input: RegisterInput) -> Result<AuthPayload> {
+        admit(ctx, Attempt::Register, &input.email)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let new = NewAccount {
             email: input.email,
@@ -60,13 +64,15 @@ impl Mutation {
         signed_in(ctx, account)
     }
 
-    /// Signs in. INVALID_CREDENTIALS, the same for an unknown email and a wrong password.
+    /// Signs in. INVALID_CREDENTIALS, the same for an unknown email and a wrong password; RATE_LIMITED
+    /// (with `retryAfter` seconds) after too many attempts from one address or for one email.
     async fn login(
         &self,
         ctx: &Context<'_>,
         email: String,
         password: String,
     ) -> Result<AuthPayload> {
+        admit(ctx, Attempt::Login, &email)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let account = account::authenticate(db, &email, &password)
             .await
@@ -89,6 +95,14 @@ impl Mutation {
             .map_err(account_error)?;
         Ok(User::new(account))
     }
+}
+
+/// Takes a token from the attempt's buckets, or RATE_LIMITED.
+fn admit(ctx: &Context<'_>, attempt: Attempt, email: &str) -> Result<()> {
+    let client = ctx.data_opt::<ClientAddress>().copied();
+    ctx.data::<CredentialGuard>()?
+        .admit(attempt, email, client)
+        .map_err(|limited| limited.into_error(attempt))
 }
 
 fn signed_in(ctx: &Context<'_>, account: user::Model) -> Result<AuthPayload> {

@@ -1,6 +1,8 @@
 //! End-to-end tests of the users subgraph: each test spawns the real service on port 0 over a fresh
 //! database (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) and talks GraphQL over HTTP to it.
 
+mod limits;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,10 +31,16 @@ struct TestApp {
 }
 
 async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A running users service with the test configuration changed by `configure`.
+async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let database = TestDatabase::from_env("users").await.unwrap();
     let mut config = Config::defaults(shopgraph_users::SERVICE, 0);
     config.database_url = database.url.clone();
     config.jwt.secret = JWT_SECRET.to_owned();
+    configure(&mut config);
     let mut db = shopgraph_users::connect(&config).await.unwrap();
     let statements = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&statements);
@@ -53,6 +61,32 @@ async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The HTTP status and JSON body of `POST /graphql` with `body` and `headers`.
+    async fn post(&self, body: &Value, headers: &[(&str, &str)]) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.base_url))
+            .json(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    /// The HTTP status and body text of `GET path`.
+    async fn get(&self, path: &str) -> (u16, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+
     /// The full GraphQL response to `query` with `variables`, sent with `token` as bearer token if any.
     async fn graphql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         self.graphql_with_authorization(query, variables, token.map(|t| format!("Bearer {t}")))
@@ -643,14 +677,7 @@ async fn one_hundred_entity_representations_take_one_query() {
 async fn health_and_ready_answer() {
     let app = spawn_app().await;
     for (path, body) in [("/health", "ok"), ("/ready", "ready")] {
-        let response = app
-            .client
-            .get(format!("{}{path}", app.base_url))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.text().await.unwrap(), body, "{path}");
+        assert_eq!(app.get(path).await, (200, body.to_owned()), "{path}");
     }
 }
 
