@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod execute;
+pub mod fuzzing;
 pub mod graphql_error;
 pub mod http;
 pub mod operation;
