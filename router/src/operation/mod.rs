@@ -1,7 +1,9 @@
 //! The client's operation, before planning: parse and validate the document against the API schema,
 //! pick the operation, coerce its variables, and normalise its selections into one field list per
-//! concrete type ([`normalize`]).
+//! concrete type ([`normalize`]); the limits an operation must keep before it is expanded
+//! ([`limits`]).
 
+pub mod limits;
 pub mod normalize;
 
 use apollo_compiler::ExecutableDocument;
@@ -19,20 +21,30 @@ pub use normalize::{Field, FieldKind, FieldSet, NormalizedOperation, SubSelectio
 
 /// Largest nesting the parser accepts.
 const RECURSION_LIMIT: usize = 200;
-/// Most tokens the parser reads from one document.
-const TOKEN_LIMIT: usize = 30_000;
 
-/// Parses and validates `query` against the API schema.
+/// Parses (reading at most `max_tokens` tokens) and validates `query` against the API schema.
 pub fn parse_and_validate(
     api_schema: &Valid<Schema>,
     query: &str,
+    max_tokens: usize,
 ) -> Result<Valid<ExecutableDocument>, Vec<GraphqlError>> {
     let mut parser = Parser::new()
         .recursion_limit(RECURSION_LIMIT)
-        .token_limit(TOKEN_LIMIT);
-    let ast = parser
-        .parse_ast(query, "operation.graphql")
-        .map_err(|e| diagnostics_to_errors(&e.errors, codes::PARSE_FAILED))?;
+        .token_limit(max_tokens);
+    let ast = parser.parse_ast(query, "operation.graphql").map_err(|e| {
+        let mut errors = diagnostics_to_errors(&e.errors, codes::PARSE_FAILED);
+        for error in &mut errors {
+            let code = if error.message.contains("token limit reached") {
+                codes::MAX_TOKENS_EXCEEDED
+            } else if error.message.contains("recursion limit reached") {
+                codes::MAX_DEPTH_EXCEEDED
+            } else {
+                continue;
+            };
+            error.extensions.insert("code".to_owned(), code.into());
+        }
+        errors
+    })?;
     ast.to_executable_validate(api_schema).map_err(|e| {
         let mut errors = diagnostics_to_errors(&e.errors, codes::VALIDATION_FAILED);
         // A field whose only subfields were invalid is also reported as having no subfields; that

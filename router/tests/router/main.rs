@@ -1,7 +1,8 @@
 //! The router's tests, in one binary: behaviour against small real subgraphs and plan snapshots
-//! (`basics`), the federation conformance suite (`conformance`), with the mock subgraphs in
-//! `support`.
+//! (`basics`), the federation conformance suite (`conformance`), the attacks the router must
+//! survive (`hostile`), with the mock subgraphs in `support`.
 
 mod basics;
 mod conformance;
+mod hostile;
 mod support;
