@@ -141,10 +141,10 @@ impl Default for RateLimitConfig {
     fn default() -> Self {
         RateLimitConfig {
             enabled: true,
-            per_ip_per_second: 50,
-            per_ip_burst: 100,
-            per_subject_per_second: 20,
-            per_subject_burst: 40,
+            per_ip_per_second: 100,
+            per_ip_burst: 200,
+            per_subject_per_second: 50,
+            per_subject_burst: 100,
             trust_forwarded_for: false,
         }
     }

@@ -712,3 +712,29 @@ async fn shutdown_drains_in_flight_requests_then_stops() {
         took = stopping => assert!(took < Duration::from_secs(2), "{took:?}"),
     }
 }
+
+#[tokio::test]
+async fn caches_too_small_for_anything_still_give_right_answers() {
+    let shop = Shop::start(|config| {
+        config.cache.documents_bytes = 1;
+        config.cache.plans_bytes = 1;
+    })
+    .await;
+    let query = "query($withName: Boolean!) { me { id name @include(if: $withName) } }";
+    for round in 0..3 {
+        for with_name in [true, false] {
+            let (_, _, response) = shop
+                .send(
+                    &json!({ "query": query, "variables": { "withName": with_name } }),
+                    &[],
+                )
+                .await;
+            let expected = if with_name {
+                json!({"data": {"me": {"id": "u1", "name": "Ada"}}})
+            } else {
+                json!({"data": {"me": {"id": "u1"}}})
+            };
+            assert_eq!(response, expected, "round {round}");
+        }
+    }
+}
