@@ -24,7 +24,7 @@ use crate::cost::{self, CostModel};
 use crate::execute::fast_hash::FastHashMap;
 use crate::execute::{self, ExecutionContext, SubgraphClient, SubgraphEndpoint};
 use crate::graphql_error::{GraphqlError, codes};
-use crate::operation::{self, NormalizedOperation, limits, normalize};
+use crate::operation::{self, NormalizedOperation, normalize};
 use crate::plan::{self, QueryPlan};
 use crate::respond;
 use crate::supergraph::{LabelSet, Supergraph};
@@ -220,29 +220,16 @@ impl Pipeline {
         {
             return found;
         }
-        let document = operation::parse_and_validate(
+        let checked = operation::parse_check_validate(
             &self.supergraph.api_schema,
             query,
-            self.options.limits.max_tokens,
+            &self.options.limits,
         );
-        let checks = match &document {
-            Ok(document) => document
-                .operations
-                .iter()
-                .map(|operation| {
-                    (
-                        operation.name.clone(),
-                        limits::check(document, operation, &self.options.limits),
-                    )
-                })
-                .collect(),
-            Err(_) => Vec::new(),
-        };
         let prepared = Arc::new(PreparedDocument {
             id: self.next_document_id.fetch_add(1, Ordering::Relaxed),
             query: query.into(),
-            document,
-            checks,
+            document: checked.document,
+            checks: checked.checks,
         });
         self.documents.insert(hash, prepared.clone());
         prepared
