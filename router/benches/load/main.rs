@@ -12,7 +12,9 @@
 //! about 22,000 with the default list size (the estimate still runs on every request).
 //!
 //! `cargo bench -p shopgraph-router --bench load`; `BENCH_SECONDS` (default 20),
-//! `BENCH_CONNECTIONS` (default 50) and `BENCH_MODES` (default `subgraph,both,none`) change the run.
+//! `BENCH_CONNECTIONS` (default 50) and `BENCH_MODES` (default `subgraph,both,none`) change the run;
+//! `BENCH_ROUTER` runs another router binary on the same workload (with `BENCH_LEGACY_CONFIG=1` for a
+//! build that predates the protection settings).
 
 mod subgraphs;
 
@@ -142,12 +144,20 @@ async fn run() {
         let port = free_port().await;
         let config = dir.join(format!("router-{mode}.toml"));
         let mut text = format!(
-            "listen = \"127.0.0.1:{port}\"\nsupergraph = \"{}\"\ndeduplicate_requests = {deduplicate}\n\
-             deduplicate_inbound = {inbound}\n\
-             [rate_limit]\nper_ip_per_second = 100000000\nper_ip_burst = 100000000\n\
-             [cost]\nmax_cost = 1000000.0\n",
+            "listen = \"127.0.0.1:{port}\"\nsupergraph = \"{}\"\ndeduplicate_requests = {deduplicate}\n",
             supergraph_path.display()
         );
+        // A build from before the protections (`BENCH_LEGACY_CONFIG`) knows only the keys above and
+        // has no inbound sharing.
+        if std::env::var_os("BENCH_LEGACY_CONFIG").is_none() {
+            text.push_str(&format!(
+                "deduplicate_inbound = {inbound}\n\
+                 [rate_limit]\nper_ip_per_second = 100000000\nper_ip_burst = 100000000\n\
+                 [cost]\nmax_cost = 1000000.0\n"
+            ));
+        } else if inbound {
+            continue;
+        }
         for ((name, _), url) in sdls.iter().zip(&urls) {
             text.push_str(&format!("[subgraphs.{name}]\nurl = \"{url}\"\n"));
         }
@@ -209,8 +219,11 @@ async fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
+/// The router binary: this build's, or `BENCH_ROUTER` (to compare builds on the same workload).
 fn start_router(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_router"))
+    let binary =
+        std::env::var_os("BENCH_ROUTER").unwrap_or_else(|| env!("CARGO_BIN_EXE_router").into());
+    Command::new(binary)
         .arg("--config")
         .arg(config)
         // As deployed (deploy/Dockerfile): mimalloc commits arenas lazily, a quarter less memory.

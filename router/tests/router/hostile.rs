@@ -258,6 +258,23 @@ async fn an_operation_estimated_too_expensive_is_refused_with_its_cost() {
         .send(&json!({ "query": query, "variables": { "n": 5 } }), &[])
         .await;
     assert!(cheap.get("errors").is_none(), "{cheap}");
+    // Estimated 2 × (1 + 5); actually 2 connections with the 3 products the subgraph has.
+    let metrics = shop
+        .http
+        .get(format!("http://{}/metrics", shop.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "shopgraph_router_operation_cost_count 1",
+        "shopgraph_router_operation_cost_sum{kind=\"estimated\"} 12",
+        "shopgraph_router_operation_cost_sum{kind=\"actual\"} 8",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
     let (_, _, dear) = shop
         .send(&json!({ "query": query, "variables": { "n": 5000 } }), &[])
         .await;
