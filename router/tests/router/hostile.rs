@@ -504,6 +504,22 @@ async fn plans_introspection_and_subgraph_internals_stay_private_by_default() {
     assert_eq!(code(&introspection), "INTROSPECTION_DISABLED");
 }
 
+/// Sends `body` until the router refuses it (at most 20 times); how many were answered, and the
+/// refusal.
+async fn until_refused(
+    shop: &Shop,
+    body: &Value,
+    headers: &[(&str, &str)],
+) -> (usize, (u16, Option<String>, Value)) {
+    for answered in 0..20 {
+        let response = shop.send(body, headers).await;
+        if response.0 != 200 {
+            return (answered, response);
+        }
+    }
+    panic!("20 requests and no refusal");
+}
+
 #[tokio::test]
 async fn each_client_address_and_each_user_has_a_rate() {
     let shop = Shop::start(|config| {
@@ -512,14 +528,13 @@ async fn each_client_address_and_each_user_has_a_rate() {
     })
     .await;
     let body = json!({ "query": "{ me { name } }" });
-    for _ in 0..3 {
-        assert_eq!(shop.send(&body, &[]).await.0, 200);
-    }
-    let (status, retry_after, refused) = shop.send(&body, &[]).await;
+    // The burst passes; sending on, the bucket runs dry (one token a second cannot keep up).
+    let (answered, (status, retry_after, refused)) = until_refused(&shop, &body, &[]).await;
+    assert!(answered >= 3, "{answered}");
     assert_eq!(status, 429);
     assert_eq!(code(&refused), "RATE_LIMITED");
     assert_eq!(retry_after.as_deref(), Some("1"));
-    assert_eq!(shop.mock.received().len(), 3);
+    assert_eq!(shop.mock.received().len(), answered);
 
     let users = Shop::start(|config| {
         config.rate_limit.per_subject_per_second = 1;
@@ -534,10 +549,9 @@ async fn each_client_address_and_each_user_has_a_rate() {
     };
     let ada = token("ada");
     let bob = token("bob");
-    for _ in 0..2 {
-        assert_eq!(users.send(&body, &[("authorization", &ada)]).await.0, 200);
-    }
-    let (status, _, refused) = users.send(&body, &[("authorization", &ada)]).await;
+    let (answered, (status, _, refused)) =
+        until_refused(&users, &body, &[("authorization", &ada)]).await;
+    assert!(answered >= 2, "{answered}");
     assert_eq!(status, 429);
     assert_eq!(code(&refused), "RATE_LIMITED");
     assert_eq!(users.send(&body, &[("authorization", &bob)]).await.0, 200);
@@ -546,7 +560,7 @@ async fn each_client_address_and_each_user_has_a_rate() {
 #[tokio::test]
 async fn a_stalling_subgraph_meets_the_request_deadline_and_sheds_load() {
     let shop = Shop::start(|config| {
-        config.traffic.request_timeout_ms = 300;
+        config.traffic.request_timeout_ms = 600;
         config.traffic.max_concurrent_requests = 2;
     })
     .await;
@@ -557,11 +571,11 @@ async fn a_stalling_subgraph_meets_the_request_deadline_and_sheds_load() {
     let third = json!({ "query": "{ me { id name } }" });
     let started = Instant::now();
     let (a, b, c) = tokio::join!(shop.send(&body, &[]), shop.send(&other, &[]), async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         shop.send(&third, &[]).await
     });
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(4),
         "{:?}",
         started.elapsed()
     );
@@ -601,7 +615,7 @@ async fn requests_to_one_subgraph_are_capped_and_responses_budgeted() {
 async fn identical_queries_in_flight_share_one_execution_but_mutations_never() {
     let shop = Shop::start(|config| config.deduplicate_requests = false).await;
     shop.mock
-        .set_behaviour(Behaviour::Delay(Duration::from_millis(200)));
+        .set_behaviour(Behaviour::Delay(Duration::from_millis(700)));
     let body = json!({ "query": "{ me { name } }" });
     let sends: Vec<_> = (0..10).map(|_| shop.send(&body, &[])).collect();
     for (_, _, response) in futures::future::join_all(sends).await {
