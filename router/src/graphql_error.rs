@@ -21,6 +21,21 @@ pub mod codes {
     /// no `__typename`, or a type no input matches).
     pub const ENTITY_REPRESENTATION_INVALID: &str = "ENTITY_REPRESENTATION_INVALID";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    pub const MAX_SELECTIONS_EXCEEDED: &str = "MAX_SELECTIONS_EXCEEDED";
+    pub const MAX_DEPTH_EXCEEDED: &str = "MAX_DEPTH_EXCEEDED";
+    pub const MAX_ALIASES_EXCEEDED: &str = "MAX_ALIASES_EXCEEDED";
+    pub const MAX_ROOT_FIELDS_EXCEEDED: &str = "MAX_ROOT_FIELDS_EXCEEDED";
+    pub const MAX_DIRECTIVES_EXCEEDED: &str = "MAX_DIRECTIVES_EXCEEDED";
+    pub const MAX_TOKENS_EXCEEDED: &str = "MAX_TOKENS_EXCEEDED";
+    pub const MAX_INTROSPECTION_DEPTH_EXCEEDED: &str = "MAX_INTROSPECTION_DEPTH_EXCEEDED";
+    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+    pub const COST_ESTIMATED_TOO_EXPENSIVE: &str = "COST_ESTIMATED_TOO_EXPENSIVE";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const SERVICE_OVERLOADED: &str = "SERVICE_OVERLOADED";
+    pub const REQUEST_TIMEOUT: &str = "GATEWAY_TIMEOUT";
+    pub const RESPONSE_TOO_LARGE: &str = "RESPONSE_TOO_LARGE";
+    pub const CSRF_PREVENTED: &str = "CSRF_PREVENTION";
+    pub const SHUTTING_DOWN: &str = "SHUTTING_DOWN";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,8 @@
 //! The router's HTTP face: `POST /graphql` and `GET /graphql` (GraphQL over HTTP, JSON in and out),
-//! GraphiQL for browsers on `GET /graphql`, `/health`, `/ready` and Prometheus `/metrics`. Building the
-//! app reads the supergraph and resolves each subgraph's endpoint from it and the configuration.
+//! GraphiQL for browsers on `GET /graphql`, `/health`, `/ready` and Prometheus `/metrics`. Every
+//! GraphQL request passes [`crate::admission`] (rate limits, CSRF prevention, concurrency) and runs
+//! under the whole-request deadline; CORS comes from tower-http when origins are configured. Building
+//! the app reads the supergraph and resolves each subgraph's endpoint from it and the configuration.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,20 +10,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use apollo_compiler::response::JsonMap;
-use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::http::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Router};
 use serde::Deserialize;
+use tokio::sync::Semaphore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::config::RouterConfig;
-use crate::execute::SubgraphEndpoint;
-use crate::execute::subgraph_client::forwarded_headers;
+use crate::admission::{Admission, ClientAddr, Refusal};
+use crate::config::{CorsConfig, RouterConfig};
+use crate::execute::subgraph_client::{ClientOptions, forwarded_headers};
+use crate::execute::{SubgraphClient, SubgraphEndpoint};
 use crate::graphql_error::{GraphqlError, codes};
-use crate::pipeline::{GraphqlRequest, GraphqlResponse, Pipeline, RequestPolicy};
+use crate::pipeline::{GraphqlRequest, GraphqlResponse, Pipeline, PipelineOptions, RequestPolicy};
 use crate::respond;
 use crate::supergraph::{Supergraph, SupergraphError};
 
@@ -50,13 +55,17 @@ pub enum RouterError {
     UnknownSubgraph(String),
     #[error("invalid header name '{0}' in propagate_headers")]
     HeaderName(String),
+    #[error("invalid configuration: {0}")]
+    Config(String),
 }
 
 struct AppState {
-    pipeline: Pipeline,
+    pipeline: Arc<Pipeline>,
     propagate: Vec<HeaderName>,
     max_request_bytes: usize,
     expose_query_plan: bool,
+    admission: Admission,
+    request_timeout: Duration,
     metrics: Metrics,
 }
 
@@ -66,6 +75,15 @@ struct Metrics {
     request_errors: AtomicU64,
     responses_with_errors: AtomicU64,
     latency_micros_total: AtomicU64,
+    /// Requests refused before their document was read, by reason.
+    rate_limited: AtomicU64,
+    shed: AtomicU64,
+    csrf_refused: AtomicU64,
+    timed_out: AtomicU64,
+    /// Executed requests with a cost estimate, the sum of the estimates and of the actual costs.
+    costed: AtomicU64,
+    estimated_cost_total: AtomicU64,
+    actual_cost_total: AtomicU64,
 }
 
 /// Reads the supergraph named in `config` and builds the router.
@@ -100,24 +118,109 @@ pub fn app_from_supergraph(
                 .map_err(|_| RouterError::HeaderName(name.clone()))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let mut secret_headers = Vec::new();
+    if let Some(secret) = &config.subgraph_secret {
+        let name = HeaderName::from_bytes(
+            config
+                .subgraph_secret_header
+                .to_ascii_lowercase()
+                .as_bytes(),
+        )
+        .map_err(|_| RouterError::HeaderName(config.subgraph_secret_header.clone()))?;
+        let mut value = HeaderValue::from_str(secret).map_err(|_| {
+            RouterError::Config(String::from("subgraph_secret is not a valid header value"))
+        })?;
+        value.set_sensitive(true);
+        secret_headers.push((name, value));
+    }
+    let client = SubgraphClient::new(ClientOptions {
+        headers: secret_headers,
+        max_response_bytes: config.traffic.max_response_bytes,
+        max_idle_per_subgraph: config.traffic.max_connections_per_subgraph,
+    });
+    let options = PipelineOptions {
+        introspection: config.introspection,
+        enabled_labels: config.override_labels.clone(),
+        limits: config.limits.clone(),
+        cost: config.cost.clone(),
+        cache: config.cache.clone(),
+        max_response_bytes: config.traffic.max_response_bytes,
+        expose_subgraph_errors: config.expose_subgraph_errors,
+        deduplicate_inbound: config.deduplicate_inbound,
+    };
+    let admission = Admission::new(
+        &config.csrf,
+        &config.rate_limit,
+        config.traffic.max_concurrent_requests,
+    )
+    .map_err(RouterError::HeaderName)?;
     let state = Arc::new(AppState {
-        pipeline: Pipeline::new(
+        pipeline: Arc::new(Pipeline::new(
             Arc::new(supergraph),
             endpoints,
-            config.introspection,
-            config.override_labels.clone(),
-        ),
+            client,
+            options,
+        )),
         propagate,
         max_request_bytes: config.max_request_bytes,
         expose_query_plan: config.expose_query_plan,
+        admission,
+        request_timeout: Duration::from_millis(config.traffic.request_timeout_ms.max(1)),
         metrics: Metrics::default(),
     });
-    Ok(Router::new()
+    let mut router = Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(|| async { "ready" }))
         .route("/metrics", get(metrics))
-        .with_state(state))
+        .layer(DefaultBodyLimit::max(config.max_request_bytes))
+        .with_state(state);
+    if let Some(cors) = cors_layer(&config.cors)? {
+        router = router.layer(cors);
+    }
+    Ok(router)
+}
+
+/// The CORS layer, when origins are configured.
+fn cors_layer(config: &CorsConfig) -> Result<Option<CorsLayer>, RouterError> {
+    if config.origins.is_empty() {
+        return Ok(None);
+    }
+    let any = config.origins.iter().any(|o| o == "*");
+    if any && config.allow_credentials {
+        return Err(RouterError::Config(String::from(
+            "cors.origins = [\"*\"] cannot be combined with cors.allow_credentials",
+        )));
+    }
+    let origin = if any {
+        AllowOrigin::any()
+    } else {
+        let origins = config
+            .origins
+            .iter()
+            .map(|o| {
+                HeaderValue::from_str(o)
+                    .map_err(|_| RouterError::Config(format!("invalid CORS origin '{o}'")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        AllowOrigin::list(origins)
+    };
+    let headers = config
+        .allow_headers
+        .iter()
+        .map(|h| {
+            HeaderName::from_bytes(h.to_ascii_lowercase().as_bytes())
+                .map_err(|_| RouterError::HeaderName(h.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(origin)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers(headers)
+            .allow_credentials(config.allow_credentials)
+            .max_age(Duration::from_secs(config.max_age_secs)),
+    ))
 }
 
 /// Each subgraph's URL (the supergraph's, or the configured one) and timeout.
@@ -162,6 +265,9 @@ pub fn endpoints(
                 deduplicate: own
                     .and_then(|c| c.deduplicate_requests)
                     .unwrap_or(config.deduplicate_requests),
+                permits: Arc::new(Semaphore::new(
+                    config.traffic.max_connections_per_subgraph.max(1),
+                )),
             })
         })
         .collect()
@@ -185,9 +291,13 @@ struct GetParams {
 
 async fn post_graphql(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Err(refusal) = admit(&state, client, &headers) {
+        return refusal_response(refusal);
+    }
     if body.len() > state.max_request_bytes {
         return request_failure(
             &headers,
@@ -222,6 +332,7 @@ async fn post_graphql(
 
 async fn get_graphql(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     Query(params): Query<GetParams>,
 ) -> Response {
@@ -239,6 +350,9 @@ async fn get_graphql(
             "the request has no query",
         );
     };
+    if let Err(refusal) = admit(&state, client, &headers) {
+        return refusal_response(refusal);
+    }
     let variables = match params.variables.as_deref() {
         None | Some("") => JsonMap::new(),
         Some(text) => match serde_json::from_str(text) {
@@ -260,6 +374,39 @@ async fn get_graphql(
     run(&state, &headers, request, false).await
 }
 
+/// Rate limits, then CSRF prevention.
+fn admit(
+    state: &AppState,
+    client: Option<Extension<ClientAddr>>,
+    headers: &HeaderMap,
+) -> Result<(), Refusal> {
+    state
+        .admission
+        .check_rate(client.map(|Extension(c)| c), headers)
+        .inspect_err(|_| {
+            state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        })?;
+    state.admission.check_csrf(headers).inspect_err(|_| {
+        state.metrics.csrf_refused.fetch_add(1, Ordering::Relaxed);
+    })
+}
+
+fn refusal_response(refusal: Refusal) -> Response {
+    let body = respond::write_errors(&[refusal.error]);
+    let mut response = (
+        refusal.status,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response();
+    if let Some(seconds) = refusal.retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
 async fn run(
     state: &AppState,
     headers: &HeaderMap,
@@ -268,6 +415,13 @@ async fn run(
 ) -> Response {
     let started = Instant::now();
     state.metrics.requests.fetch_add(1, Ordering::Relaxed);
+    let _slot = match state.admission.enter() {
+        Ok(slot) => slot,
+        Err(refusal) => {
+            state.metrics.shed.fetch_add(1, Ordering::Relaxed);
+            return refusal_response(refusal);
+        }
+    };
     let want_plan = state.expose_query_plan
         && headers
             .get(PLAN_HEADER)
@@ -281,7 +435,31 @@ async fn run(
         allow_mutations,
         want_plan,
     };
-    let response = state.pipeline.run(&request, &forwarded, policy).await;
+    let run = state.pipeline.run_shared(request, forwarded, policy);
+    let response = match tokio::time::timeout(state.request_timeout, run).await {
+        Ok(response) => response,
+        Err(_) => {
+            state.metrics.timed_out.fetch_add(1, Ordering::Relaxed);
+            return refusal_response(Refusal {
+                status: StatusCode::GATEWAY_TIMEOUT,
+                error: GraphqlError::new(
+                    format!(
+                        "the request did not finish within {} ms",
+                        state.request_timeout.as_millis()
+                    ),
+                    codes::REQUEST_TIMEOUT,
+                ),
+                retry_after: None,
+            });
+        }
+    };
+    if let (Some(estimated), Some(actual)) = (response.estimated_cost, response.actual_cost) {
+        let m = &state.metrics;
+        m.costed.fetch_add(1, Ordering::Relaxed);
+        m.estimated_cost_total
+            .fetch_add(estimated.max(0.0) as u64, Ordering::Relaxed);
+        m.actual_cost_total.fetch_add(actual, Ordering::Relaxed);
+    }
     let elapsed = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     state
         .metrics
@@ -328,7 +506,7 @@ fn graphql_response(headers: &HeaderMap, response: GraphqlResponse) -> Response 
         "application/json"
     };
     let body = match response.plan {
-        Some(plan) => with_plan_extension(response.body, &plan),
+        Some(plan) => Bytes::from(with_plan_extension(response.body.to_vec(), &plan)),
         None => response.body,
     };
     (
@@ -380,11 +558,29 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
          shopgraph_router_responses_with_errors_total {}\n\
          # HELP shopgraph_router_request_duration_seconds_sum Total time spent on requests.\n\
          # TYPE shopgraph_router_request_duration_seconds_sum counter\n\
-         shopgraph_router_request_duration_seconds_sum {:.6}\n",
+         shopgraph_router_request_duration_seconds_sum {:.6}\n\
+         # HELP shopgraph_router_refused_total Requests refused before execution, by reason.\n\
+         # TYPE shopgraph_router_refused_total counter\n\
+         shopgraph_router_refused_total{{reason=\"rate_limited\"}} {}\n\
+         shopgraph_router_refused_total{{reason=\"overloaded\"}} {}\n\
+         shopgraph_router_refused_total{{reason=\"csrf\"}} {}\n\
+         shopgraph_router_refused_total{{reason=\"timeout\"}} {}\n\
+         # HELP shopgraph_router_operation_cost Estimated and actual cost of executed operations.\n\
+         # TYPE shopgraph_router_operation_cost summary\n\
+         shopgraph_router_operation_cost_count {}\n\
+         shopgraph_router_operation_cost_sum{{kind=\"estimated\"}} {}\n\
+         shopgraph_router_operation_cost_sum{{kind=\"actual\"}} {}\n",
         m.requests.load(Ordering::Relaxed),
         m.request_errors.load(Ordering::Relaxed),
         m.responses_with_errors.load(Ordering::Relaxed),
         m.latency_micros_total.load(Ordering::Relaxed) as f64 / 1e6,
+        m.rate_limited.load(Ordering::Relaxed),
+        m.shed.load(Ordering::Relaxed),
+        m.csrf_refused.load(Ordering::Relaxed),
+        m.timed_out.load(Ordering::Relaxed),
+        m.costed.load(Ordering::Relaxed),
+        m.estimated_cost_total.load(Ordering::Relaxed),
+        m.actual_cost_total.load(Ordering::Relaxed),
     );
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -50,9 +50,8 @@ async fn serve(args: &[String]) -> anyhow::Result<()> {
         "router listening on http://{}/graphql",
         listener.local_addr()?
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    shopgraph_router::server::serve(listener, app, &config.traffic, shutdown_signal()).await?;
+    tracing::info!("router stopped");
     Ok(())
 }
 
@@ -86,7 +85,10 @@ fn init_tracing(format: &str) {
 
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without Ctrl-C handling, only SIGTERM stops the router.
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {

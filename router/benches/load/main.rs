@@ -4,11 +4,17 @@
 //! them with our composer, starts the router binary (release build) as a separate process, and drives
 //! it over loopback with N keep-alive connections sending one query that hops between the subgraphs
 //! seven levels deep with `@requires` and `@provides`. Prints requests per second, latency percentiles,
-//! the router's peak memory and CPU time — once with in-flight request de-duplication on (default) and
-//! once with it off, which measures the engine itself.
+//! the router's peak memory and CPU time in three modes: subgraph de-duplication on and inbound
+//! de-duplication off (the engine with its subgraph request sharing), both on (the default: identical
+//! client queries in flight share one execution), and both off (the engine itself). Rate limits are
+//! raised far above the load (the check still runs) since every client here has the same address,
+//! and so is the maximum cost: the workload's unpaginated lists, seven levels deep, are estimated at
+//! about 22,000 with the default list size (the estimate still runs on every request).
 //!
-//! `cargo bench -p shopgraph-router --bench load`; `BENCH_SECONDS` (default 20) and
-//! `BENCH_CONNECTIONS` (default 50) change the run.
+//! `cargo bench -p shopgraph-router --bench load`; `BENCH_SECONDS` (default 20),
+//! `BENCH_CONNECTIONS` (default 50) and `BENCH_MODES` (default `subgraph,both,none`) change the run;
+//! `BENCH_ROUTER` runs another router binary on the same workload (with `BENCH_LEGACY_CONFIG=1` for a
+//! build that predates the protection settings).
 
 mod subgraphs;
 
@@ -127,13 +133,31 @@ async fn run() {
     println!(
         "workload: 4 subgraphs, 7 levels deep, @requires + @provides; {connections} connections, {seconds} s per run"
     );
-    for deduplicate in [true, false] {
+    let modes = std::env::var("BENCH_MODES").unwrap_or_else(|_| "subgraph,both,none".to_owned());
+    for mode in modes.split(',') {
+        let (deduplicate, inbound) = match mode.trim() {
+            "subgraph" => (true, false),
+            "both" => (true, true),
+            "none" => (false, false),
+            other => panic!("unknown BENCH_MODES entry '{other}' (subgraph, both, none)"),
+        };
         let port = free_port().await;
-        let config = dir.join(format!("router-{deduplicate}.toml"));
+        let config = dir.join(format!("router-{mode}.toml"));
         let mut text = format!(
             "listen = \"127.0.0.1:{port}\"\nsupergraph = \"{}\"\ndeduplicate_requests = {deduplicate}\n",
             supergraph_path.display()
         );
+        // A build from before the protections (`BENCH_LEGACY_CONFIG`) knows only the keys above and
+        // has no inbound sharing.
+        if std::env::var_os("BENCH_LEGACY_CONFIG").is_none() {
+            text.push_str(&format!(
+                "deduplicate_inbound = {inbound}\n\
+                 [rate_limit]\nper_ip_per_second = 100000000\nper_ip_burst = 100000000\n\
+                 [cost]\nmax_cost = 1000000.0\n"
+            ));
+        } else if inbound {
+            continue;
+        }
         for ((name, _), url) in sdls.iter().zip(&urls) {
             text.push_str(&format!("[subgraphs.{name}]\nurl = \"{url}\"\n"));
         }
@@ -166,9 +190,11 @@ async fn run() {
             latencies.get(index).copied().unwrap_or(0) as f64 / 1000.0
         };
         println!();
+        let on_off = |on: bool| if on { "on" } else { "off" };
         println!(
-            "in-flight de-duplication: {}",
-            if deduplicate { "on" } else { "off" }
+            "de-duplication: subgraph requests {}, inbound requests {}",
+            on_off(deduplicate),
+            on_off(inbound)
         );
         println!("  response size     {} bytes", sample.len());
         println!("  requests          {count} in {elapsed:.1} s");
@@ -193,8 +219,11 @@ async fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
+/// The router binary: this build's, or `BENCH_ROUTER` (to compare builds on the same workload).
 fn start_router(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_router"))
+    let binary =
+        std::env::var_os("BENCH_ROUTER").unwrap_or_else(|| env!("CARGO_BIN_EXE_router").into());
+    Command::new(binary)
         .arg("--config")
         .arg(config)
         // As deployed (deploy/Dockerfile): mimalloc commits arenas lazily, a quarter less memory.

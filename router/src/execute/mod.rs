@@ -31,6 +31,10 @@ pub struct ExecutionContext<'a> {
     pub client: &'a SubgraphClient,
     /// Client headers forwarded to every subgraph.
     pub forwarded_headers: &'a HeaderMap,
+    /// Bytes the subgraph responses of this request may total.
+    pub max_response_bytes: usize,
+    /// Whether errors show transport details (otherwise only the log has them).
+    pub expose_errors: bool,
 }
 
 /// The merged data and the errors collected on the way.
@@ -70,6 +74,7 @@ pub async fn execute(
     let mut ready: Vec<usize> = (0..count).filter(|&i| waiting_on[i] == 0).collect();
     let mut in_flight = FuturesUnordered::new();
     let mut finished = 0;
+    let mut received_bytes: usize = 0;
     while finished < count {
         // Start everything that is ready; fetches with nothing to send finish at once.
         while let Some(id) = ready.pop() {
@@ -115,6 +120,17 @@ pub async fn execute(
             break;
         };
         let fetch = &plan.fetches[id];
+        let response = response.and_then(|body| {
+            received_bytes = received_bytes.saturating_add(body.len());
+            if received_bytes > context.max_response_bytes {
+                Err(FetchError::Budget {
+                    service: fetch.service.clone(),
+                    limit: context.max_response_bytes,
+                })
+            } else {
+                Ok(body)
+            }
+        });
         match response {
             Ok(body) => {
                 tracing::trace!(
@@ -124,14 +140,19 @@ pub async fn execute(
                     response_bytes = body.len(),
                     "subgraph fetch"
                 );
-                merge_response(fetch, &prepared, body, &mut result)
+                merge_response(fetch, &prepared, body, context.expose_errors, &mut result)
             }
             Err(error) => {
                 result.failed_paths.extend(fetch.filled_paths());
-                result.errors.push(
-                    GraphqlError::new(error.to_string(), error.code())
-                        .with_service(error.service()),
-                );
+                let message = if context.expose_errors {
+                    error.to_string()
+                } else {
+                    tracing::warn!(%error, "subgraph fetch failed");
+                    error.public_message()
+                };
+                result
+                    .errors
+                    .push(GraphqlError::new(message, error.code()).with_service(error.service()));
             }
         }
         finished += 1;
@@ -296,6 +317,7 @@ fn merge_response(
     fetch: &Fetch,
     prepared: &PreparedFetch,
     body: Bytes,
+    expose_errors: bool,
     result: &mut ExecutionResult,
 ) {
     let response = match tree::parse_response(&mut result.tree, body) {
@@ -306,9 +328,15 @@ fn merge_response(
                 service: fetch.service.clone(),
                 message: e.to_string(),
             };
-            result.errors.push(
-                GraphqlError::new(error.to_string(), error.code()).with_service(&fetch.service),
-            );
+            let message = if expose_errors {
+                error.to_string()
+            } else {
+                tracing::warn!(%error, "subgraph response unreadable");
+                error.public_message()
+            };
+            result
+                .errors
+                .push(GraphqlError::new(message, error.code()).with_service(&fetch.service));
             return;
         }
     };

@@ -1,26 +1,25 @@
-//! HTTP to subgraphs: one pooled keep-alive client, a per-subgraph URL and timeout, the client headers
-//! that are forwarded, classification of failures into error codes, and sharing of identical query
-//! requests that are in flight at the same time (one subgraph request, every waiter gets the answer).
+//! HTTP to subgraphs: one pooled keep-alive client, a per-subgraph URL, timeout and cap on requests in
+//! flight (each holds a connection), the client headers that are forwarded plus the router's secret
+//! header, classification of failures into error codes, and sharing of identical query requests that
+//! are in flight at the same time (one subgraph request, every waiter gets the answer).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
+use futures::future::{BoxFuture, WeakShared};
+use tokio::sync::Semaphore;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Request, Uri};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use super::fast_hash::FastHashMap;
 use crate::graphql_error::codes;
-
-/// Largest subgraph response body the router accepts.
-const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Where and how to reach one subgraph.
 #[derive(Debug, Clone)]
@@ -30,6 +29,29 @@ pub struct SubgraphEndpoint {
     pub timeout: Duration,
     /// Whether identical query requests in flight share one subgraph request.
     pub deduplicate: bool,
+    /// Requests in flight to this subgraph at once; more wait (within the timeout).
+    pub permits: Arc<Semaphore>,
+}
+
+/// Settings of the client for every subgraph.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Headers added to every subgraph request (the router's shared secret).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Largest subgraph response body accepted.
+    pub max_response_bytes: usize,
+    /// Idle keep-alive connections kept per subgraph.
+    pub max_idle_per_subgraph: usize,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            headers: Vec::new(),
+            max_response_bytes: 64 * 1024 * 1024,
+            max_idle_per_subgraph: 256,
+        }
+    }
 }
 
 /// Why a subgraph request failed.
@@ -43,6 +65,10 @@ pub enum FetchError {
     Timeout { service: String, timeout_ms: u128 },
     #[error("subgraph '{service}' returned an invalid GraphQL response: {message}")]
     Malformed { service: String, message: String },
+    #[error("the responses of the subgraphs exceeded the budget of {limit} bytes at '{service}'")]
+    Budget { service: String, limit: usize },
+    #[error("subgraph '{service}' has too many requests in flight")]
+    Saturated { service: String },
 }
 
 impl FetchError {
@@ -51,6 +77,25 @@ impl FetchError {
             FetchError::Http { .. } | FetchError::Status { .. } => codes::SUBREQUEST_HTTP_ERROR,
             FetchError::Timeout { .. } => codes::SUBREQUEST_TIMEOUT,
             FetchError::Malformed { .. } => codes::SUBREQUEST_MALFORMED_RESPONSE,
+            FetchError::Budget { .. } => codes::RESPONSE_TOO_LARGE,
+            FetchError::Saturated { .. } => codes::SERVICE_OVERLOADED,
+        }
+    }
+
+    /// The message clients see when subgraph internals are not exposed: which subgraph, what
+    /// kind of failure, no transport detail, URL or status.
+    pub fn public_message(&self) -> String {
+        match self {
+            FetchError::Http { service, .. } | FetchError::Status { service, .. } => {
+                format!("the request to subgraph '{service}' failed")
+            }
+            FetchError::Timeout { service, .. } => {
+                format!("subgraph '{service}' did not answer in time")
+            }
+            FetchError::Malformed { service, .. } => {
+                format!("subgraph '{service}' returned an invalid response")
+            }
+            FetchError::Budget { .. } | FetchError::Saturated { .. } => self.to_string(),
         }
     }
 
@@ -59,7 +104,9 @@ impl FetchError {
             FetchError::Http { service, .. }
             | FetchError::Status { service, .. }
             | FetchError::Timeout { service, .. }
-            | FetchError::Malformed { service, .. } => service,
+            | FetchError::Malformed { service, .. }
+            | FetchError::Budget { service, .. }
+            | FetchError::Saturated { service, .. } => service,
         }
     }
 }
@@ -72,33 +119,40 @@ struct InflightKey {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+/// The map holds shared fetches weakly: when every request waiting on one has gone (timed out or
+/// disconnected), the fetch is dropped instead of lingering unpolled.
+type WeakFetch = WeakShared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+
+/// Above this many entries, the in-flight map drops entries whose waiters have all gone.
+const INFLIGHT_SWEEP: usize = 1024;
 
 /// The pooled HTTP client shared by all requests.
 #[derive(Clone)]
 pub struct SubgraphClient {
     client: Client<HttpConnector, Full<Bytes>>,
-    inflight: Arc<Mutex<FastHashMap<InflightKey, SharedFetch>>>,
+    inflight: Arc<Mutex<FastHashMap<InflightKey, WeakFetch>>>,
+    options: Arc<ClientOptions>,
 }
 
 impl Default for SubgraphClient {
     fn default() -> Self {
-        SubgraphClient::new()
+        SubgraphClient::new(ClientOptions::default())
     }
 }
 
 impl SubgraphClient {
-    pub fn new() -> SubgraphClient {
+    pub fn new(options: ClientOptions) -> SubgraphClient {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
+            .pool_max_idle_per_host(options.max_idle_per_subgraph)
             .build(connector);
         SubgraphClient {
             client,
             inflight: Arc::new(Mutex::new(FastHashMap::default())),
+            options: Arc::new(options),
         }
     }
 
@@ -129,9 +183,12 @@ impl SubgraphClient {
                 .inflight
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            match inflight.get(&key) {
-                Some(existing) => existing.clone(),
+            match inflight.get(&key).and_then(WeakShared::upgrade) {
+                Some(existing) => existing,
                 None => {
+                    if inflight.len() >= INFLIGHT_SWEEP {
+                        inflight.retain(|_, weak| weak.upgrade().is_some());
+                    }
                     let client = self.clone();
                     let endpoint = endpoint.clone();
                     let forwarded = forwarded.clone();
@@ -147,7 +204,9 @@ impl SubgraphClient {
                     }
                     .boxed()
                     .shared();
-                    inflight.insert(key, fetch.clone());
+                    if let Some(weak) = fetch.downgrade() {
+                        inflight.insert(key, weak);
+                    }
                     fetch
                 }
             }
@@ -179,7 +238,17 @@ impl SubgraphClient {
         for (name, value) in forwarded {
             headers.insert(name.clone(), value.clone());
         }
+        for (name, value) in &self.options.headers {
+            headers.insert(name.clone(), value.clone());
+        }
         let exchange = async {
+            let _permit = endpoint
+                .permits
+                .acquire()
+                .await
+                .map_err(|_| FetchError::Saturated {
+                    service: endpoint.name.clone(),
+                })?;
             let response = self
                 .client
                 .request(request)
@@ -189,12 +258,21 @@ impl SubgraphClient {
                     message: error_chain(&e),
                 })?;
             let status = response.status();
-            let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            let body = Limited::new(response.into_body(), self.options.max_response_bytes)
                 .collect()
                 .await
-                .map_err(|e| FetchError::Http {
-                    service: endpoint.name.clone(),
-                    message: e.to_string(),
+                .map_err(|e| {
+                    if e.downcast_ref::<LengthLimitError>().is_some() {
+                        FetchError::Budget {
+                            service: endpoint.name.clone(),
+                            limit: self.options.max_response_bytes,
+                        }
+                    } else {
+                        FetchError::Http {
+                            service: endpoint.name.clone(),
+                            message: e.to_string(),
+                        }
+                    }
                 })?
                 .to_bytes();
             // GraphQL-over-HTTP servers may answer 4xx with a GraphQL body; keep it when it looks

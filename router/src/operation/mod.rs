@@ -1,7 +1,9 @@
 //! The client's operation, before planning: parse and validate the document against the API schema,
 //! pick the operation, coerce its variables, and normalise its selections into one field list per
-//! concrete type ([`normalize`]).
+//! concrete type ([`normalize`]); the limits an operation must keep before it is expanded
+//! ([`limits`]).
 
+pub mod limits;
 pub mod normalize;
 
 use apollo_compiler::ExecutableDocument;
@@ -11,44 +13,124 @@ use apollo_compiler::parser::{Parser, SourceMap};
 use apollo_compiler::request::coerce_variable_values;
 use apollo_compiler::response::JsonMap;
 use apollo_compiler::validation::{DiagnosticList, Valid};
-use apollo_compiler::{Node, Schema};
+use apollo_compiler::{Name, Node, Schema};
 
+use crate::config::OperationLimits;
 use crate::graphql_error::{GraphqlError, codes};
 
 pub use normalize::{Field, FieldKind, FieldSet, NormalizedOperation, SubSelection};
 
 /// Largest nesting the parser accepts.
 const RECURSION_LIMIT: usize = 200;
-/// Most tokens the parser reads from one document.
-const TOKEN_LIMIT: usize = 30_000;
 
-/// Parses and validates `query` against the API schema.
+/// A document as the pipeline keeps it: validated (or the errors), and the limits check of each of
+/// its operations.
+pub struct CheckedDocument {
+    pub document: Result<Valid<ExecutableDocument>, Vec<GraphqlError>>,
+    pub checks: Vec<(Option<Name>, Result<(), GraphqlError>)>,
+}
+
+/// Parses `query`, checks its operations against `limits` before validating (validation of a large
+/// document costs far more than measuring it), and validates it unless every operation is over a
+/// limit.
+pub fn parse_check_validate(
+    api_schema: &Valid<Schema>,
+    query: &str,
+    limits: &OperationLimits,
+) -> CheckedDocument {
+    let ast = match parse(query, limits.max_tokens) {
+        Ok(ast) => ast,
+        Err(errors) => {
+            return CheckedDocument {
+                document: Err(errors),
+                checks: Vec::new(),
+            };
+        }
+    };
+    let built = ast.to_executable(api_schema);
+    let unvalidated = match &built {
+        Ok(document) => document,
+        Err(with_errors) => &with_errors.partial,
+    };
+    let checks: Vec<(Option<Name>, Result<(), GraphqlError>)> = unvalidated
+        .operations
+        .iter()
+        .map(|operation| {
+            (
+                operation.name.clone(),
+                limits::check(unvalidated, operation, limits),
+            )
+        })
+        .collect();
+    if let Some((_, Err(first))) = checks.first()
+        && checks.iter().all(|(_, check)| check.is_err())
+    {
+        return CheckedDocument {
+            document: Err(vec![first.clone()]),
+            checks,
+        };
+    }
+    let document = match built {
+        Ok(document) => document
+            .validate(api_schema)
+            .map_err(|e| validation_errors(&ast, &e.errors)),
+        Err(_) => validate(&ast, api_schema),
+    };
+    CheckedDocument { document, checks }
+}
+
+/// Parses (reading at most `max_tokens` tokens) and validates `query` against the API schema.
 pub fn parse_and_validate(
     api_schema: &Valid<Schema>,
     query: &str,
+    max_tokens: usize,
 ) -> Result<Valid<ExecutableDocument>, Vec<GraphqlError>> {
+    validate(&parse(query, max_tokens)?, api_schema)
+}
+
+fn parse(query: &str, max_tokens: usize) -> Result<ast::Document, Vec<GraphqlError>> {
     let mut parser = Parser::new()
         .recursion_limit(RECURSION_LIMIT)
-        .token_limit(TOKEN_LIMIT);
-    let ast = parser
-        .parse_ast(query, "operation.graphql")
-        .map_err(|e| diagnostics_to_errors(&e.errors, codes::PARSE_FAILED))?;
-    ast.to_executable_validate(api_schema).map_err(|e| {
-        let mut errors = diagnostics_to_errors(&e.errors, codes::VALIDATION_FAILED);
-        // A field whose only subfields were invalid is also reported as having no subfields; that
-        // second error repeats the first in confusing words, so it goes when the text had subfields.
-        let with_subfields = fields_with_subfields(&ast);
-        if errors.len() > 1 {
-            errors.retain(|error| {
-                !(error.message.contains("must have a selection of subfields")
-                    && error
-                        .locations
-                        .first()
-                        .is_some_and(|l| with_subfields.contains(&(l.line, l.column))))
-            });
+        .token_limit(max_tokens);
+    parser.parse_ast(query, "operation.graphql").map_err(|e| {
+        let mut errors = diagnostics_to_errors(&e.errors, codes::PARSE_FAILED);
+        for error in &mut errors {
+            let code = if error.message.contains("token limit reached") {
+                codes::MAX_TOKENS_EXCEEDED
+            } else if error.message.contains("recursion limit reached") {
+                codes::MAX_DEPTH_EXCEEDED
+            } else {
+                continue;
+            };
+            error.extensions.insert("code".to_owned(), code.into());
         }
         errors
     })
+}
+
+fn validate(
+    ast: &ast::Document,
+    api_schema: &Valid<Schema>,
+) -> Result<Valid<ExecutableDocument>, Vec<GraphqlError>> {
+    ast.to_executable_validate(api_schema)
+        .map_err(|e| validation_errors(ast, &e.errors))
+}
+
+fn validation_errors(ast: &ast::Document, diagnostics: &DiagnosticList) -> Vec<GraphqlError> {
+    let mut errors = diagnostics_to_errors(diagnostics, codes::VALIDATION_FAILED);
+    // A field whose only subfields were invalid is also reported as having no subfields; that
+    // second error repeats the first in confusing words, so it goes when the text had subfields.
+    let with_subfields = fields_with_subfields(ast);
+    if errors.len() > 1 {
+        errors.retain(|error| {
+            !(error.message.contains("must have a selection of subfields")
+                && error
+                    .locations
+                    .first()
+                    .is_some_and(|l| with_subfields.contains(&(l.line, l.column))))
+        });
+    }
+    errors
 }
 
 /// Line and column of every field written with a selection set.

@@ -1,8 +1,11 @@
 //! Normalisation of the client's operation: fragments expanded, `@skip`/`@include` decided from the
 //! variables, fields with the same response key merged (the spec's CollectFields), and every selection
 //! on an abstract type split into one field list per possible object type. The planner and the
-//! response writer both walk this form.
+//! response writer both walk this form. Expansion has a budget: every selection visited spends one
+//! unit, and an operation that would need more is refused before it grows (a few fragments that
+//! spread each other twice would otherwise expand to billions of fields).
 
+use std::cell::Cell;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -14,6 +17,7 @@ use apollo_compiler::validation::Valid;
 use apollo_compiler::{ExecutableDocument, Name, Node};
 use indexmap::IndexMap;
 
+use crate::graphql_error::{GraphqlError, codes};
 use crate::supergraph::Supergraph;
 
 /// The normalised operation.
@@ -26,6 +30,8 @@ pub struct NormalizedOperation {
     pub variables: Vec<Node<executable::VariableDefinition>>,
     /// Whether root fields include `__schema` or `__type`.
     pub has_introspection: bool,
+    /// Selections visited while normalising (a measure of the operation's expanded size).
+    pub selections: usize,
 }
 
 /// The fields selected on one concrete object type, in response order.
@@ -148,40 +154,75 @@ fn collect_condition_variables(
     }
 }
 
-/// Normalises `operation` with the given (coerced) variable values.
+/// Normalises `operation` with the given (coerced) variable values, visiting at most
+/// `max_selections` selections (`MAX_SELECTIONS_EXCEEDED` beyond).
 pub fn normalize(
     supergraph: &Supergraph,
     document: &Valid<ExecutableDocument>,
     operation: &Operation,
     variables: &JsonMap,
-) -> NormalizedOperation {
+    max_selections: usize,
+) -> Result<NormalizedOperation, GraphqlError> {
     let normalizer = Normalizer {
         supergraph,
         document,
         variables,
+        budget: Cell::new(max_selections),
+        exhausted: Cell::new(false),
     };
     let root_type = operation.object_type().clone();
     let root = normalizer.field_set(&root_type, &[&operation.selection_set]);
+    if normalizer.exhausted.get() {
+        let mut error = GraphqlError::new(
+            format!(
+                "the operation selects more than {max_selections} fields once fragments are \
+                 expanded and abstract types split into their object types"
+            ),
+            codes::MAX_SELECTIONS_EXCEEDED,
+        );
+        error
+            .extensions
+            .insert("limit".to_owned(), (max_selections as u64).into());
+        return Err(error);
+    }
     let has_introspection = root
         .fields
         .iter()
         .any(|f| f.kind == FieldKind::Introspection);
-    NormalizedOperation {
+    Ok(NormalizedOperation {
         kind: operation.operation_type,
         name: operation.name.clone(),
         root,
         variables: operation.variables.clone(),
         has_introspection,
-    }
+        selections: max_selections - normalizer.budget.get(),
+    })
 }
 
 struct Normalizer<'a> {
     supergraph: &'a Supergraph,
     document: &'a Valid<ExecutableDocument>,
     variables: &'a JsonMap,
+    /// Selections that may still be visited.
+    budget: Cell<usize>,
+    exhausted: Cell<bool>,
 }
 
 impl Normalizer<'_> {
+    /// Spends one unit of the budget; false once it is gone.
+    fn spend(&self) -> bool {
+        match self.budget.get().checked_sub(1) {
+            Some(left) if !self.exhausted.get() => {
+                self.budget.set(left);
+                true
+            }
+            _ => {
+                self.exhausted.set(true);
+                false
+            }
+        }
+    }
+
     fn field_set(&self, object_type: &Name, sets: &[&SelectionSet]) -> Arc<FieldSet> {
         let mut grouped: IndexMap<Name, Vec<&Node<executable::Field>>> = IndexMap::new();
         for set in sets {
@@ -263,6 +304,9 @@ impl Normalizer<'_> {
         Self: 's,
     {
         for selection in &set.selections {
+            if !self.spend() {
+                return;
+            }
             if !self.is_included(selection.directives()) {
                 continue;
             }

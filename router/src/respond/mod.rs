@@ -25,9 +25,19 @@ struct Writer<'a> {
     path: Vec<PathSegment>,
     errors: Vec<GraphqlError>,
     failed_paths: &'a [Vec<PathStep>],
+    /// Objects written: the actual cost of the response (see [`crate::cost`]).
+    objects: u64,
 }
 
-/// Writes `{"data": …, "errors": […]}` for an executed operation; says whether there are errors.
+/// A written response.
+pub struct Written {
+    pub body: Vec<u8>,
+    pub has_errors: bool,
+    /// Objects in `data`: the response's actual cost.
+    pub objects: u64,
+}
+
+/// Writes `{"data": …, "errors": […]}` for an executed operation.
 pub fn write_response(
     capacity: usize,
     schema: &Schema,
@@ -36,7 +46,7 @@ pub fn write_response(
     errors: Vec<GraphqlError>,
     failed_paths: &[Vec<PathStep>],
     introspection: Option<&JsonMap>,
-) -> (Vec<u8>, bool) {
+) -> Written {
     let mut writer = Writer {
         schema,
         tree,
@@ -45,6 +55,7 @@ pub fn write_response(
         path: Vec::new(),
         errors,
         failed_paths,
+        objects: 0,
     };
     writer.out.extend_from_slice(b"{\"data\":");
     let mark = writer.out.len();
@@ -53,7 +64,10 @@ pub fn write_response(
         writer.out.extend_from_slice(b"null");
     }
     let Writer {
-        mut out, errors, ..
+        mut out,
+        errors,
+        objects,
+        ..
     } = writer;
     if !errors.is_empty() {
         out.extend_from_slice(b",\"errors\":");
@@ -62,7 +76,11 @@ pub fn write_response(
         }
     }
     out.push(b'}');
-    (out, !errors.is_empty())
+    Written {
+        body: out,
+        has_errors: !errors.is_empty(),
+        objects,
+    }
 }
 
 /// Writes a response that has only errors (a request error: no `data` at all).
@@ -78,6 +96,7 @@ pub fn write_errors(errors: &[GraphqlError]) -> Vec<u8> {
 
 impl Writer<'_> {
     fn write_object(&mut self, id: ObjectId, set: &FieldSet) -> Result<(), NullBubble> {
+        self.objects += 1;
         self.out.push(b'{');
         let mut hint = 0;
         for (i, field) in set.fields.iter().enumerate() {

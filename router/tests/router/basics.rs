@@ -508,6 +508,7 @@ async fn invalid_requests_get_coded_errors_with_locations() {
             "{}?query=mutation%7Brename(name%3A%22x%22)%7Bname%7D%7D",
             h.url
         ))
+        .header("shopgraph-preflight", "1")
         .send()
         .await
         .unwrap();
