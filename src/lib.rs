@@ -4,7 +4,8 @@
 //! The subgraphs' background work (outbox relays, event consumers, the reservation expiry sweep, the
 //! payment worker, the mail dispatcher) runs beside them, all on one shared event transport: an
 //! in-process bus, or Redis Streams when [`StackOptions::redis`] says so. Notifications' mail lands as
-//! `.eml` files under the stack's data directory.
+//! `.eml` files under the stack's data directory. The subgraphs answer only requests carrying a secret
+//! made afresh at each start, which the router (and orders) sends.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -341,12 +342,17 @@ pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
         events: Arc::clone(&events),
         background: BackgroundTasks::new(),
     };
+    // The subgraphs answer only requests carrying this secret, which the router (and orders) sends.
+    let router_secret =
+        rand::distr::SampleString::sample_string(&rand::distr::Alphanumeric, &mut rand::rng(), 48);
     let mut router_config = RouterConfig {
         listen: SocketAddr::new(options.host, port(&options, 0)),
+        subgraph_secret: Some(router_secret.clone()),
         ..RouterConfig::default()
     };
     for (offset, (service, _)) in (1u16..).zip(SUBGRAPHS) {
-        let config = service_config(&options, service, port(&options, offset));
+        let mut config = service_config(&options, service, port(&options, offset));
+        config.router_secret = Some(router_secret.clone());
         if offset == 1 {
             config.warn_if_insecure();
         }

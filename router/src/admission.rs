@@ -42,7 +42,6 @@ struct RateLimits {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
     per_subject: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
-    trust_forwarded_for: bool,
     checks: AtomicU64,
 }
 
@@ -50,6 +49,8 @@ struct RateLimits {
 pub struct Admission {
     csrf: Option<Vec<HeaderName>>,
     rate: Option<RateLimits>,
+    /// Whether the client address is the first of `X-Forwarded-For` (set by a trusted proxy).
+    trust_forwarded_for: bool,
     concurrency: Arc<Semaphore>,
 }
 
@@ -78,6 +79,7 @@ impl Admission {
         } else {
             None
         };
+        let trust_forwarded_for = rate.trust_forwarded_for;
         let rate = rate.enabled.then(|| RateLimits {
             per_ip: RateLimiter::keyed(quota(rate.per_ip_per_second, rate.per_ip_burst)),
             per_subject: RateLimiter::keyed(quota(
@@ -85,11 +87,11 @@ impl Admission {
                 rate.per_subject_burst,
             )),
             clock: DefaultClock::default(),
-            trust_forwarded_for: rate.trust_forwarded_for,
             checks: AtomicU64::new(0),
         });
         Ok(Admission {
             csrf,
+            trust_forwarded_for,
             rate,
             concurrency: Arc::new(Semaphore::new(max_concurrent_requests.max(1))),
         })
@@ -164,12 +166,7 @@ impl Admission {
                 retry_after: Some(seconds.max(1)),
             }
         };
-        let forwarded = if rate.trust_forwarded_for {
-            forwarded_for(headers)
-        } else {
-            None
-        };
-        if let Some(ip) = forwarded.or(client.map(|c| c.0.ip()))
+        if let Some(ip) = self.client_address(client, headers)
             && let Err(not_until) = rate.per_ip.check_key(&ip)
         {
             return Err(refused(
@@ -183,6 +180,21 @@ impl Admission {
             return Err(refused(not_until.wait_time_from(rate.clock.now()), "user"));
         }
         Ok(())
+    }
+
+    /// The client's address: the first of `X-Forwarded-For` when the proxy in front is trusted,
+    /// else the connection's. The rate limits count it, and mutations pass it on to the subgraphs.
+    pub fn client_address(
+        &self,
+        client: Option<ClientAddr>,
+        headers: &HeaderMap,
+    ) -> Option<IpAddr> {
+        let forwarded = if self.trust_forwarded_for {
+            forwarded_for(headers)
+        } else {
+            None
+        };
+        forwarded.or(client.map(|c| c.0.ip()))
     }
 
     /// A slot among the requests executed at once, or a refusal when all are taken.

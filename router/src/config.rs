@@ -134,6 +134,8 @@ pub struct RateLimitConfig {
     pub per_subject_per_second: u32,
     pub per_subject_burst: u32,
     /// Take the client IP from the first `X-Forwarded-For` entry (only behind a proxy that sets it).
+    /// The client IP counts for these limits and is sent to the subgraphs with mutations (as
+    /// `X-Forwarded-For`) for theirs, such as the users subgraph's sign-in limits.
     pub trust_forwarded_for: bool,
 }
 

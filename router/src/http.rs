@@ -4,6 +4,7 @@
 //! under the whole-request deadline; CORS comes from tower-http when origins are configured. Building
 //! the app reads the supergraph and resolves each subgraph's endpoint from it and the configuration.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -295,9 +296,11 @@ async fn post_graphql(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let client = client.map(|Extension(c)| c);
     if let Err(refusal) = admit(&state, client, &headers) {
         return refusal_response(refusal);
     }
+    let client_address = state.admission.client_address(client, &headers);
     if body.len() > state.max_request_bytes {
         return request_failure(
             &headers,
@@ -327,7 +330,7 @@ async fn post_graphql(
         operation_name: parsed.operation_name.filter(|n| !n.is_empty()),
         variables: parsed.variables.unwrap_or_default(),
     };
-    run(&state, &headers, request, true).await
+    run(&state, &headers, request, true, client_address).await
 }
 
 async fn get_graphql(
@@ -350,9 +353,11 @@ async fn get_graphql(
             "the request has no query",
         );
     };
+    let client = client.map(|Extension(c)| c);
     if let Err(refusal) = admit(&state, client, &headers) {
         return refusal_response(refusal);
     }
+    let client_address = state.admission.client_address(client, &headers);
     let variables = match params.variables.as_deref() {
         None | Some("") => JsonMap::new(),
         Some(text) => match serde_json::from_str(text) {
@@ -371,18 +376,14 @@ async fn get_graphql(
         operation_name: params.operation_name.filter(|n| !n.is_empty()),
         variables,
     };
-    run(&state, &headers, request, false).await
+    run(&state, &headers, request, false, client_address).await
 }
 
 /// Rate limits, then CSRF prevention.
-fn admit(
-    state: &AppState,
-    client: Option<Extension<ClientAddr>>,
-    headers: &HeaderMap,
-) -> Result<(), Refusal> {
+fn admit(state: &AppState, client: Option<ClientAddr>, headers: &HeaderMap) -> Result<(), Refusal> {
     state
         .admission
-        .check_rate(client.map(|Extension(c)| c), headers)
+        .check_rate(client, headers)
         .inspect_err(|_| {
             state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
         })?;
@@ -412,6 +413,7 @@ async fn run(
     headers: &HeaderMap,
     request: GraphqlRequest,
     allow_mutations: bool,
+    client_address: Option<IpAddr>,
 ) -> Response {
     let started = Instant::now();
     state.metrics.requests.fetch_add(1, Ordering::Relaxed);
@@ -434,6 +436,7 @@ async fn run(
     let policy = RequestPolicy {
         allow_mutations,
         want_plan,
+        client_address,
     };
     let run = state.pipeline.run_shared(request, forwarded, policy);
     let response = match tokio::time::timeout(state.request_timeout, run).await {

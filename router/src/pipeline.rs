@@ -5,6 +5,7 @@
 //! (moka, TinyLFU admission). Identical query requests in flight may share one execution.
 
 use std::hash::{BuildHasher, RandomState};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -73,6 +74,9 @@ pub struct RequestPolicy {
     /// GET requests may not run mutations.
     pub allow_mutations: bool,
     pub want_plan: bool,
+    /// The client's address, passed to the subgraphs of mutations (`X-Forwarded-For`) so that their
+    /// per-client limits (sign-in attempts) count clients, not the router.
+    pub client_address: Option<IpAddr>,
 }
 
 /// How the pipeline protects itself and what it shows.
@@ -419,6 +423,7 @@ impl Pipeline {
             forwarded_headers,
             max_response_bytes: self.options.max_response_bytes,
             expose_errors: self.options.expose_subgraph_errors,
+            client_address: policy.client_address,
         };
         let result = execute::execute(&context, plan, &variables).await;
         errors.extend(result.errors);

@@ -87,6 +87,16 @@ async fn credential_limits_reach_the_client_through_the_router() {
         )
         .await;
     assert!(admin.get("errors").is_none(), "{admin:#}");
+    // The subgraphs answer only the router: straight to users, without its secret, is refused.
+    let direct = reqwest::Client::new()
+        .post(stack.subgraph_url("users").expect("users"))
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .expect("users answers");
+    assert_eq!(direct.status(), 401);
+    let body: Value = direct.json().await.expect("JSON");
+    assert_eq!(first_error_code(&body), "UNTRUSTED_CALLER", "{body:#}");
     stack.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -111,6 +111,11 @@ fn every_subgraph_is_its_own_service_with_its_own_database() {
             service["ports"].is_null(),
             "{name} publishes no port: only the compose network reaches it"
         );
+        assert!(
+            env.get("ROUTER_SECRET")
+                .is_some_and(|value| value.starts_with("${ROUTER_SECRET:?")),
+            "{name} requires ROUTER_SECRET"
+        );
         if name == shopgraph_users::SERVICE {
             assert!(
                 config.trust_forwarded_for,
@@ -266,8 +271,19 @@ fn the_router_finds_every_subgraph_and_the_supergraph() {
     );
     let env = environment(router);
     let mut config = RouterConfig::default();
-    config.apply_env(env.clone()).expect("router environment");
+    config
+        .apply_env(
+            env.iter()
+                .map(|(name, value)| (name.clone(), substitute(value, LONG_RANDOM_SECRET))),
+        )
+        .expect("router environment");
     assert_eq!(config.listen.port(), 4000);
+    // It sends the secret the subgraphs require (both from ROUTER_SECRET).
+    assert_eq!(
+        env.get("SUBGRAPH_SECRET").map(String::as_str),
+        Some("${ROUTER_SECRET:?set ROUTER_SECRET to a random string of at least 32 bytes}")
+    );
+    assert_eq!(config.subgraph_secret.as_deref(), Some(LONG_RANDOM_SECRET));
 
     // The mounted supergraph is the committed one, and it names exactly the compose services.
     let mount = router["volumes"][0].as_str().expect("supergraph volume");

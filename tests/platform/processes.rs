@@ -249,7 +249,10 @@ impl Deployment {
             ("RUST_BACKTRACE".into(), "1".into()),
             ("NO_COLOR".into(), "1".into()),
         ];
+        // Every subgraph answers only requests carrying the router secret; the router and orders send it.
+        let secret = format!("{}-router-secret", self.jwt_secret);
         if service == "router" {
+            env.push(("SUBGRAPH_SECRET".into(), secret));
             let supergraph =
                 Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/supergraph.graphql");
             env.push(("SUPERGRAPH_PATH".into(), supergraph.display().to_string()));
@@ -261,6 +264,7 @@ impl Deployment {
             }
         } else {
             env.extend([
+                ("ROUTER_SECRET".into(), secret),
                 ("DATABASE_URL".into(), self.databases[service].url.clone()),
                 (
                     "REDIS_URL".into(),

@@ -12,6 +12,7 @@ pub mod subgraph_client;
 pub mod tree;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use apollo_compiler::ast::OperationType;
 use apollo_compiler::response::JsonMap;
@@ -35,6 +36,9 @@ pub struct ExecutionContext<'a> {
     pub max_response_bytes: usize,
     /// Whether errors show transport details (otherwise only the log has them).
     pub expose_errors: bool,
+    /// The client's address, sent as `X-Forwarded-For` with the fetches of mutations only: queries
+    /// stay identical across clients so that they can be shared.
+    pub client_address: Option<IpAddr>,
 }
 
 /// The merged data and the errors collected on the way.
@@ -89,6 +93,7 @@ pub async fn execute(
                     let endpoint = &context.endpoints[fetch.subgraph];
                     let body = prepared.body.clone();
                     let is_query = plan.kind == OperationType::Query;
+                    let headers = mutation_headers(context, is_query);
                     in_flight.push(async move {
                         let response = if is_query {
                             context
@@ -98,7 +103,11 @@ pub async fn execute(
                         } else {
                             context
                                 .client
-                                .post(endpoint, body, context.forwarded_headers)
+                                .post(
+                                    endpoint,
+                                    body,
+                                    headers.as_ref().unwrap_or(context.forwarded_headers),
+                                )
                                 .await
                         };
                         (id, prepared, response)
@@ -586,4 +595,16 @@ fn client_visible(path: &[PathSegment]) -> Vec<PathSegment> {
         )
         .unwrap_or(path.len());
     path[..end].to_vec()
+}
+
+/// The headers of a mutation's fetches: the forwarded ones plus the client's address, when known.
+fn mutation_headers(context: &ExecutionContext<'_>, is_query: bool) -> Option<HeaderMap> {
+    let address = context.client_address.filter(|_| !is_query)?;
+    let value = http::HeaderValue::from_str(&address.to_string()).ok()?;
+    let mut headers = context.forwarded_headers.clone();
+    headers.insert(
+        http::header::HeaderName::from_static("x-forwarded-for"),
+        value,
+    );
+    Some(headers)
 }
