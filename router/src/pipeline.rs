@@ -505,7 +505,7 @@ impl Pipeline {
             Err(e) => {
                 tracing::warn!(error = %e, "cannot plan an operation");
                 return failed(GraphqlError::new(
-                    "the router cannot plan this operation",
+                    e.client_message(),
                     codes::QUERY_PLANNING_FAILED,
                 ));
             }

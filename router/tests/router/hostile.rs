@@ -769,3 +769,41 @@ async fn caches_too_small_for_anything_still_give_right_answers() {
         }
     }
 }
+
+#[tokio::test]
+async fn mutations_tell_the_subgraph_the_client_address_and_queries_stay_shareable() {
+    let shop = Shop::start(|_| {}).await;
+    let (_, _, login) = shop
+        .send(
+            &json!({ "query": "mutation { login(email: \"a@b.c\") }" }),
+            &[("x-forwarded-for", "203.0.113.9")],
+        )
+        .await;
+    assert_eq!(login["data"]["login"], "token-for-a@b.c", "{login}");
+    shop.query("{ me { name } }").await;
+    let received = shop.mock.received();
+    assert_eq!(received.len(), 2);
+    // The router is not told to trust forwarded addresses, so the connection's address counts, and
+    // it replaces whatever the client claimed.
+    assert_eq!(
+        received[0].headers.get("x-forwarded-for").unwrap(),
+        "127.0.0.1"
+    );
+    assert!(received[1].headers.get("x-forwarded-for").is_none());
+
+    // Behind a trusted proxy, the first forwarded address is the client's.
+    let trusting = Shop::start(|c| c.rate_limit.trust_forwarded_for = true).await;
+    trusting
+        .send(
+            &json!({ "query": "mutation { login(email: \"a@b.c\") }" }),
+            &[("x-forwarded-for", "203.0.113.9, 10.0.0.1")],
+        )
+        .await;
+    assert_eq!(
+        trusting.mock.received()[0]
+            .headers
+            .get("x-forwarded-for")
+            .unwrap(),
+        "203.0.113.9"
+    );
+}

@@ -91,6 +91,30 @@ pub enum PlanError {
     Cycle(String),
 }
 
+impl PlanError {
+    /// What a client is told: the field and path that cannot be planned, never subgraph names or
+    /// planner internals (those go to the log with the whole error).
+    pub fn client_message(&self) -> String {
+        match self {
+            PlanError::Unsatisfiable {
+                type_name,
+                field,
+                path,
+            } => format!(
+                "the router cannot plan this operation: no subgraph can resolve {type_name}.{field} at {path}"
+            ),
+            PlanError::NoKey {
+                type_name, path, ..
+            } => format!(
+                "the router cannot plan this operation: {type_name} at {path} cannot be fetched from where its fields are"
+            ),
+            PlanError::TooDeep { .. } | PlanError::NoRootType(_) | PlanError::Cycle(_) => {
+                "the router cannot plan this operation".to_owned()
+            }
+        }
+    }
+}
+
 type GroupId = usize;
 
 /// A fetch being built.
