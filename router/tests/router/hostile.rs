@@ -283,23 +283,11 @@ async fn an_operation_estimated_too_expensive_is_refused_with_its_cost() {
     assert_eq!(shop.mock.received().len(), 1, "only the cheap request ran");
 }
 
-#[tokio::test]
-async fn list_sizes_and_weights_come_from_the_supergraph() {
-    // The supergraph as another composer writes it, with the cost spec linked.
-    let supergraph = compose(&[("shop", SHOP)])
-        .replace(
-            "products(first: Int = 20): ProductConnection!",
-            "products(first: Int = 20): ProductConnection! @listSize(slicingArguments: [\"first\"], sizedFields: [\"nodes\"])",
-        )
-        .replace("orders: [Order!]!", "orders: [Order!]! @listSize(assumedSize: 200) @cost(weight: 3)");
-    let supergraph = format!(
-        "{supergraph}\ndirective @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\n\
-         directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n"
-    );
-    assert!(supergraph.contains("@listSize(assumedSize: 200)"));
-    let parsed = Supergraph::parse(&supergraph, "supergraph.graphql").unwrap();
+/// Cost estimates over a supergraph, with the model read from it.
+fn estimator(supergraph: &str) -> impl Fn(&str) -> f64 {
+    let parsed = Supergraph::parse(supergraph, "supergraph.graphql").unwrap();
     let model = shopgraph_router::cost::CostModel::new(&parsed.schema, &Default::default());
-    let estimate = |query: &str| {
+    move |query: &str| {
         let document =
             shopgraph_router::operation::parse_and_validate(&parsed.api_schema, query, 30_000)
                 .unwrap();
@@ -315,12 +303,50 @@ async fn list_sizes_and_weights_come_from_the_supergraph() {
         model
             .estimate(&parsed.api_schema, &normalized, &Default::default())
             .cost
-    };
+    }
+}
+
+fn assert_shop_costs(estimate: impl Fn(&str) -> f64) {
     // me (1) + 200 orders × (weight 3 + user 1).
     assert_eq!(estimate("{ me { orders { user { id } } } }"), 801.0);
     // The default `first` (20) sizes `nodes`.
     assert_eq!(estimate("{ products { nodes { id } } }"), 21.0);
     assert_eq!(estimate("{ products(first: 7) { nodes { id } } }"), 8.0);
+}
+
+#[tokio::test]
+async fn list_sizes_and_weights_come_from_the_supergraph() {
+    // The supergraph as another composer writes it, with the cost spec linked.
+    let supergraph = compose(&[("shop", SHOP)])
+        .replace(
+            "products(first: Int = 20): ProductConnection!",
+            "products(first: Int = 20): ProductConnection! @listSize(slicingArguments: [\"first\"], sizedFields: [\"nodes\"])",
+        )
+        .replace("orders: [Order!]!", "orders: [Order!]! @listSize(assumedSize: 200) @cost(weight: 3)");
+    let supergraph = format!(
+        "{supergraph}\ndirective @cost(weight: Int!) on ARGUMENT_DEFINITION | ENUM | FIELD_DEFINITION | INPUT_FIELD_DEFINITION | OBJECT | SCALAR\n\
+         directive @listSize(assumedSize: Int, slicingArguments: [String!], sizedFields: [String!], requireOneSlicingArgument: Boolean = true) on FIELD_DEFINITION\n"
+    );
+    assert!(supergraph.contains("@listSize(assumedSize: 200)"));
+    assert_shop_costs(estimator(&supergraph));
+}
+
+#[tokio::test]
+async fn list_sizes_and_weights_declared_in_a_subgraph_reach_the_router_through_our_composer() {
+    let subgraph = SHOP
+        .replace("import: [\"@key\"]", "import: [\"@key\", \"@cost\", \"@listSize\"]")
+        .replace("federation/v2.5", "federation/v2.9")
+        .replace(
+            "products(first: Int = 20): ProductConnection!",
+            "products(first: Int = 20): ProductConnection! @listSize(slicingArguments: [\"first\"], sizedFields: [\"nodes\"])",
+        )
+        .replace("orders: [Order!]!", "orders: [Order!]! @listSize(assumedSize: 200) @cost(weight: 3)");
+    let supergraph = compose(&[("shop", &subgraph)]);
+    assert!(
+        supergraph.contains("@listSize(assumedSize: 200)"),
+        "{supergraph}"
+    );
+    assert_shop_costs(estimator(&supergraph));
 }
 
 #[tokio::test]
