@@ -259,7 +259,9 @@ impl Pipeline {
             Err(_) => false,
         };
         if !is_query {
-            return self.run(&request, &forwarded_headers, policy).await;
+            return self
+                .run_prepared(prepared, &request, &forwarded_headers, policy)
+                .await;
         }
         let key = InboundKey {
             document: prepared.id,
@@ -283,7 +285,9 @@ impl Pipeline {
                     let pipeline = Arc::clone(self);
                     let own_key = key.clone();
                     let run = async move {
-                        let response = pipeline.run(&request, &forwarded_headers, policy).await;
+                        let response = pipeline
+                            .run_prepared(prepared, &request, &forwarded_headers, policy)
+                            .await;
                         lock(&pipeline.inflight).remove(&own_key);
                         response
                     }
@@ -306,8 +310,23 @@ impl Pipeline {
         forwarded_headers: &HeaderMap,
         policy: RequestPolicy,
     ) -> GraphqlResponse {
+        self.run_prepared(
+            self.prepared(&request.query),
+            request,
+            forwarded_headers,
+            policy,
+        )
+        .await
+    }
+
+    async fn run_prepared(
+        &self,
+        prepared: Arc<PreparedDocument>,
+        request: &GraphqlRequest,
+        forwarded_headers: &HeaderMap,
+        policy: RequestPolicy,
+    ) -> GraphqlResponse {
         let request_error = |errors: Vec<GraphqlError>| GraphqlResponse::request_error(&errors);
-        let prepared = self.prepared(&request.query);
         let document = match &prepared.document {
             Ok(document) => document,
             Err(errors) => return request_error(errors.clone()),
