@@ -410,11 +410,14 @@ pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
         source: StartError::Serve(e),
     })?;
     stack.router_url = format!("http://{addr}/graphql");
-    let task = tokio::spawn(shopgraph_kit::server::serve(
-        listener,
-        app,
-        wait_for(shutdown_rx),
-    ));
+    // Served like the router binary serves it: client addresses for the rate limits, header-read
+    // and idle timeouts, the connection cap and the drain deadline.
+    let traffic = router_config.traffic.clone();
+    let task = tokio::spawn(async move {
+        shopgraph_router::server::serve(listener, app, &traffic, wait_for(shutdown_rx))
+            .await
+            .map_err(StartError::Serve)
+    });
     stack.tasks.push((String::from("router"), task));
     wait_ready("router", addr).await?;
     Ok(stack)

@@ -103,6 +103,7 @@ async fn router() -> anyhow::Result<()> {
         "router listening on http://{}/graphql",
         listener.local_addr()?
     );
-    server::serve(listener, app, server::shutdown_signal()).await?;
+    shopgraph_router::server::serve(listener, app, &config.traffic, server::shutdown_signal())
+        .await?;
     Ok(())
 }
