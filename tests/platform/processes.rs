@@ -607,15 +607,21 @@ async fn crash_and_recover(victim: &'static str) {
             p.order
         );
     }
-    assert_eq!(
-        count(
+    // The sale of a confirmed order's reservation follows its OrderConfirmed asynchronously.
+    eventually("the confirmed orders' reservations sold", || async {
+        let sold = count(
             &products_db,
             "SELECT COUNT(*) FROM reservations WHERE status = 'SOLD'",
-            vec![]
+            vec![],
         )
-        .await,
-        4
-    );
+        .await;
+        if sold == 4 {
+            Ok(())
+        } else {
+            Err(format!("{sold} sold reservations"))
+        }
+    })
+    .await;
     assert_eq!(
         crate::support::stock_of(&anonymous, &product).await,
         STOCK - sold
