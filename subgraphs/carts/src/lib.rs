@@ -1,7 +1,10 @@
 //! The carts subgraph: each signed-in user's shopping cart (`User.cart`, the `Cart` entity with a subtotal
 //! priced through `@requires`, and the cart mutations), over its own database. In the checkout saga it
-//! consumes `OrderConfirmed` and takes the ordered quantities out of the buyer's cart ([`checkout`]).
+//! consumes `OrderConfirmed` and takes the ordered quantities out of the buyer's cart ([`checkout`]). It
+//! keeps a projection of the catalogue from the products' events ([`catalogue`]) to refuse unknown and
+//! archived products and to mark cart lines whose product is no longer on sale.
 
+pub mod catalogue;
 pub mod checkout;
 pub mod entity;
 pub mod graphql;
@@ -33,8 +36,9 @@ pub fn router(db: DatabaseConnection, config: &Config) -> Router {
 }
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`: with a transport,
-/// the consumer (group `carts`) that removes confirmed orders' items from carts. Carts emits no events,
-/// so there is no relay; without a transport nothing runs.
+/// the consumer (group `carts`) that removes confirmed orders' items from carts and the consumer (group
+/// `carts-catalogue`) that keeps the catalogue projection. Carts emits no events, so there is no relay;
+/// without a transport nothing runs.
 pub fn spawn_background(
     db: DatabaseConnection,
     config: &Config,
@@ -43,6 +47,16 @@ pub fn spawn_background(
 ) -> BackgroundTasks {
     let mut tasks = BackgroundTasks::new();
     if let Some(transport) = transport {
+        let catalogue = Consumer::new(
+            db.clone(),
+            transport.clone(),
+            catalogue::CATALOGUE_GROUP,
+            catalogue::CatalogueHandler,
+        );
+        tasks.spawn(
+            format!("{} catalogue consumer", config.service),
+            catalogue.run(shutdown.clone()),
+        );
         let consumer = Consumer::new(db, transport, SERVICE, checkout::CheckoutHandler);
         tasks.spawn(
             format!("{} consumer", config.service),

@@ -1,0 +1,178 @@
+//! The carts' projection of the catalogue (`catalogue_product`): which products exist, their current
+//! price and whether they are archived, kept from the products' catalogue events (`ProductCreated`,
+//! `ProductUpdated`, `ProductArchived`, `ProductRestored`) by the consumer group `carts-catalogue`. A new
+//! group reads the event stream from its start, so an empty projection (a new database) is rebuilt from
+//! the history; after a restart the group goes on where it stopped. Each event is applied once (the
+//! consumer records it in the same transaction) and only when it is newer than what the row holds, so
+//! redelivered or reordered events cannot roll a product back. Carts reads it to refuse unknown and
+//! archived products without asking products.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter,
+};
+use shopgraph_events::{
+    DomainEvent, EventHandler, EventPayload, HandlerError, Interest, Money, ProductArchived,
+    ProductCreated, ProductRestored, ProductUpdated, ReceivedEvent,
+};
+use uuid::Uuid;
+
+use crate::entity::catalogue_product::{self, Column, Entity};
+
+/// The consumer group of the catalogue projection.
+pub const CATALOGUE_GROUP: &str = "carts-catalogue";
+
+/// Whether a product may be put into a cart, as the projection knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// On sale.
+    Available,
+    /// Taken off sale.
+    Archived,
+    /// No catalogue event named it: it does not exist (or carts has not heard of it yet).
+    Unknown,
+}
+
+impl Availability {
+    pub fn is_available(self) -> bool {
+        self == Availability::Available
+    }
+}
+
+/// The availability of each of `ids` (unknown ids are `Unknown`). One query.
+pub async fn availability(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Availability>, DbErr> {
+    let mut found: HashMap<Uuid, Availability> =
+        ids.iter().map(|id| (*id, Availability::Unknown)).collect();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let rows = Entity::find()
+        .filter(Column::ProductId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    for row in rows {
+        let state = if row.archived {
+            Availability::Archived
+        } else {
+            Availability::Available
+        };
+        found.insert(row.product_id, state);
+    }
+    Ok(found)
+}
+
+/// What one catalogue event says about a product.
+struct Change {
+    product_id: Uuid,
+    price: Option<Money>,
+    archived: Option<bool>,
+    changed_at: DateTime<Utc>,
+}
+
+impl Change {
+    fn of(event: &DomainEvent) -> Option<Change> {
+        Some(match event {
+            DomainEvent::ProductCreated(e) => Change {
+                product_id: e.product_id,
+                price: Some(e.price.clone()),
+                archived: Some(e.archived),
+                changed_at: e.changed_at,
+            },
+            DomainEvent::ProductUpdated(e) => Change {
+                product_id: e.product_id,
+                price: Some(e.price.clone()),
+                archived: None,
+                changed_at: e.changed_at,
+            },
+            DomainEvent::ProductArchived(e) => Change {
+                product_id: e.product_id,
+                price: None,
+                archived: Some(true),
+                changed_at: e.changed_at,
+            },
+            DomainEvent::ProductRestored(e) => Change {
+                product_id: e.product_id,
+                price: Some(e.price.clone()),
+                archived: Some(false),
+                changed_at: e.changed_at,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// Applies `change` unless the projection already holds a newer state of the product.
+async fn apply(txn: &DatabaseTransaction, change: Change) -> Result<bool, DbErr> {
+    let current = Entity::find_by_id(change.product_id).one(txn).await?;
+    let Some(current) = current else {
+        let (amount, currency) = change.price.map_or((None, None), |price| {
+            (Some(price.amount), Some(price.currency))
+        });
+        catalogue_product::ActiveModel {
+            product_id: Set(change.product_id),
+            price_amount: Set(amount),
+            price_currency: Set(currency),
+            archived: Set(change.archived.unwrap_or(false)),
+            changed_at: Set(change.changed_at),
+        }
+        .insert(txn)
+        .await?;
+        return Ok(true);
+    };
+    if change.changed_at < current.changed_at {
+        return Ok(false);
+    }
+    let mut row = current.into_active_model();
+    if let Some(price) = change.price {
+        row.price_amount = Set(Some(price.amount));
+        row.price_currency = Set(Some(price.currency));
+    }
+    if let Some(archived) = change.archived {
+        row.archived = Set(archived);
+    }
+    row.changed_at = Set(change.changed_at);
+    row.update(txn).await?;
+    Ok(true)
+}
+
+/// Keeps the projection from the catalogue events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CatalogueHandler;
+
+#[async_trait]
+impl EventHandler for CatalogueHandler {
+    fn interest(&self) -> Interest {
+        Interest::only([
+            ProductCreated::TYPE,
+            ProductUpdated::TYPE,
+            ProductArchived::TYPE,
+            ProductRestored::TYPE,
+        ])
+    }
+
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        received: &ReceivedEvent,
+    ) -> Result<(), HandlerError> {
+        let Some(change) = Change::of(&received.event) else {
+            return Ok(());
+        };
+        let product_id = change.product_id;
+        let applied = apply(txn, change).await?;
+        tracing::debug!(
+            %product_id,
+            event = received.event.event_type(),
+            applied,
+            "catalogue projection"
+        );
+        Ok(())
+    }
+}
