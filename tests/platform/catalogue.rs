@@ -155,8 +155,9 @@ async fn catalogue_consistency(backend: Backend) {
     eventually("carts to record each catalogue event once", || async {
         let processed = count(
             &carts_db,
-            "SELECT COUNT(*) FROM event_processed WHERE consumer_group = ?",
-            vec!["carts-catalogue".into()],
+            "SELECT COUNT(*) FROM event_processed WHERE consumer_group = \
+             (SELECT consumer_group FROM catalogue_projection WHERE id = 1)",
+            vec![],
         )
         .await;
         if processed == i64::try_from(catalogue_events).expect("count") {

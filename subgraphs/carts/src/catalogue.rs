@@ -1,8 +1,9 @@
 //! The carts' projection of the catalogue (`catalogue_product`): which products exist, their current
 //! price and whether they are archived, kept from the products' catalogue events (`ProductCreated`,
-//! `ProductUpdated`, `ProductArchived`, `ProductRestored`) by the consumer group `carts-catalogue`. A new
-//! group reads the event stream from its start, so an empty projection (a new database) is rebuilt from
-//! the history; after a restart the group goes on where it stopped. Each event is applied once (the
+//! `ProductUpdated`, `ProductArchived`, `ProductRestored`) by a consumer group named per database
+//! (`carts-catalogue-<random>`, see [`consumer_group`]). A new group reads the event stream from its
+//! start, so a new or wiped database rebuilds its projection from the history; after a restart the group
+//! goes on where it stopped. Each event is applied once (the
 //! consumer records it in the same transaction) and only when it is newer than what the row holds, so
 //! redelivered or reordered events cannot roll a product back. Carts reads it to refuse unknown and
 //! archived products without asking products.
@@ -13,7 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter,
+    EntityTrait, IntoActiveModel, QueryFilter, Statement,
 };
 use shopgraph_events::{
     DomainEvent, EventHandler, EventPayload, HandlerError, Interest, Money, ProductArchived,
@@ -23,8 +24,20 @@ use uuid::Uuid;
 
 use crate::entity::catalogue_product::{self, Column, Entity};
 
-/// The consumer group of the catalogue projection.
-pub const CATALOGUE_GROUP: &str = "carts-catalogue";
+/// How the name of every catalogue projection's consumer group starts.
+pub const CATALOGUE_GROUP_PREFIX: &str = "carts-catalogue-";
+
+/// The consumer group that fills this database's projection (chosen by its migration).
+pub async fn consumer_group(db: &impl ConnectionTrait) -> Result<String, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT consumer_group FROM catalogue_projection WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("catalogue_projection has no row".to_owned()))?;
+    row.try_get("", "consumer_group")
+}
 
 /// Whether a product may be put into a cart, as the projection knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -37,7 +37,7 @@ pub fn router(db: DatabaseConnection, config: &Config) -> Router {
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`: with a transport,
 /// the consumer (group `carts`) that removes confirmed orders' items from carts and the consumer (group
-/// `carts-catalogue`) that keeps the catalogue projection. Carts emits no events, so there is no relay;
+/// `carts-catalogue-…` of this database) that keeps the catalogue projection. Carts emits no events, so there is no relay;
 /// without a transport nothing runs.
 pub fn spawn_background(
     db: DatabaseConnection,
@@ -47,15 +47,9 @@ pub fn spawn_background(
 ) -> BackgroundTasks {
     let mut tasks = BackgroundTasks::new();
     if let Some(transport) = transport {
-        let catalogue = Consumer::new(
-            db.clone(),
-            transport.clone(),
-            catalogue::CATALOGUE_GROUP,
-            catalogue::CatalogueHandler,
-        );
         tasks.spawn(
             format!("{} catalogue consumer", config.service),
-            catalogue.run(shutdown.clone()),
+            run_catalogue_consumer(db.clone(), transport.clone(), shutdown.clone()),
         );
         let consumer = Consumer::new(db, transport, SERVICE, checkout::CheckoutHandler);
         tasks.spawn(
@@ -64,6 +58,30 @@ pub fn spawn_background(
         );
     }
     tasks
+}
+
+/// Reads this database's catalogue consumer group (retrying while the database fails), then runs the
+/// consumer that keeps the catalogue projection until `shutdown`.
+async fn run_catalogue_consumer(
+    db: DatabaseConnection,
+    transport: SharedTransport,
+    shutdown: Shutdown,
+) {
+    let group = loop {
+        match catalogue::consumer_group(&db).await {
+            Ok(group) => break group,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the catalogue consumer group; retrying");
+                tokio::select! {
+                    () = shutdown.wait() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    };
+    Consumer::new(db, transport, &group, catalogue::CatalogueHandler)
+        .run(shutdown)
+        .await;
 }
 
 /// Connects, migrates and builds the routes: everything `main` needs before serving (without background

@@ -2,7 +2,8 @@
 //! announced (`NOT_FOUND`) and archived ones (`PRODUCT_UNAVAILABLE`) without asking products; a line whose
 //! product was archived after it was added leaves the cart readable, shows `available: false` and is left
 //! out of the subtotal; each event is applied once and an older event never rolls a product back; a
-//! restarted consumer catches up with what it missed.
+//! restarted consumer catches up with what it missed, and a new database rebuilds the projection from
+//! the event stream's history.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
-use shopgraph_carts::catalogue::CATALOGUE_GROUP;
+use shopgraph_carts::catalogue::{CATALOGUE_GROUP_PREFIX, consumer_group};
 use shopgraph_carts::entity::catalogue_product;
 use shopgraph_events::processed::{self, entity as processed_entity};
 use shopgraph_events::{
@@ -46,8 +47,9 @@ impl TestApp {
 
     /// Waits until the catalogue consumer has processed `envelope`.
     pub async fn catalogued(&self, envelope: &EventEnvelope) {
+        let group = consumer_group(&self.db).await.unwrap();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        while !processed::is_processed(&self.db, CATALOGUE_GROUP, envelope.id)
+        while !processed::is_processed(&self.db, &group, envelope.id)
             .await
             .unwrap()
         {
@@ -228,8 +230,10 @@ async fn events_apply_once_and_never_roll_a_product_back() {
     assert!(row.archived, "the stale update did not undo the archiving");
     assert_eq!(row.price_amount, Some(1200));
     assert_eq!(row.changed_at, later(3));
+    let group = consumer_group(&app.db).await.unwrap();
+    assert!(group.starts_with(CATALOGUE_GROUP_PREFIX), "{group}");
     let records = processed_entity::Entity::find()
-        .filter(processed_entity::Column::ConsumerGroup.eq(CATALOGUE_GROUP))
+        .filter(processed_entity::Column::ConsumerGroup.eq(group))
         .count(&app.db)
         .await
         .unwrap();
@@ -237,7 +241,7 @@ async fn events_apply_once_and_never_roll_a_product_back() {
 }
 
 #[tokio::test]
-async fn a_restarted_consumer_catches_up_with_what_it_missed() {
+async fn a_restarted_consumer_catches_up_and_a_new_database_rebuilds_from_the_history() {
     let mut app = TestApp::spawn().await;
     let token = app.token(Uuid::new_v4());
     let (early, late) = (Uuid::new_v4(), Uuid::new_v4());
@@ -272,4 +276,20 @@ async fn a_restarted_consumer_catches_up_with_what_it_missed() {
     );
     let body = try_add(&app, &token, late).await;
     assert!(body.get("errors").is_none(), "{body}");
+
+    // A carts database that starts empty over the same event stream joins as a group of its own and
+    // learns the whole catalogue from the history.
+    let fresh = TestApp::spawn_on(Arc::clone(&app.transport)).await;
+    assert_ne!(
+        consumer_group(&fresh.db).await.unwrap(),
+        consumer_group(&app.db).await.unwrap()
+    );
+    fresh.catalogued(&created).await;
+    assert!(fresh.projected(early).await.archived);
+    assert_eq!(fresh.projected(late).await.price_amount, Some(300));
+    let fresh_token = fresh.token(Uuid::new_v4());
+    assert_eq!(
+        codes(&try_add(&fresh, &fresh_token, early).await),
+        ["PRODUCT_UNAVAILABLE"]
+    );
 }
