@@ -2,10 +2,17 @@
 //! refused; a price change shows in the cart at once and is what checkout charges; a product archived
 //! after it was put into a cart leaves `me` and the cart answering, its line `available: false` and out
 //! of the subtotal, and checkout refuses the cart naming it until the line is removed; carts applied each
-//! catalogue event once; and after every service restarts, carts still knows the catalogue (its
-//! projection is stored) and keeps following it.
+//! catalogue event once; a line of a product the catalogue never knew leaves the cart answering too; and
+//! after every service restarts, carts still knows the catalogue (its projection is stored) and keeps
+//! following it.
 
+use std::time::SystemTime;
+
+use sea_orm::prelude::DateTimeUtc;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set};
 use serde_json::{Value, json};
+use shopgraph_carts::entity::cart_item;
+use uuid::Uuid;
 
 use crate::support::{Backend, Customer, Platform, count, error_code, eventually, text};
 
@@ -56,6 +63,40 @@ async fn catalogue_consistency(backend: Backend) {
         "{unknown:#}"
     );
     assert_eq!(ada.cart().await, []);
+
+    // A line of a product the catalogue does not know at all (written before addToCart checked, say)
+    // leaves `me` and the cart answering: its product is null, the line unavailable, the subtotal
+    // without it.
+    let cart_id =
+        ada.client.data("{ me { cart { id } } }", json!({})).await["me"]["cart"]["id"].clone();
+    let ghost = Uuid::new_v4();
+    let carts_db = platform.database("carts").await;
+    cart_item::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        cart_id: Set(Uuid::parse_str(&text(&cart_id)).expect("cart id")),
+        product_id: Set(ghost),
+        quantity: Set(1),
+        added_at: Set(DateTimeUtc::from(SystemTime::now())),
+    }
+    .insert(&carts_db)
+    .await
+    .expect("a line of an unknown product");
+    let response = ada.client.post(CART, json!({})).await;
+    let me = &response["data"]["me"];
+    assert_eq!(me["name"], "Ada Lovelace", "{response:#}");
+    assert_eq!(
+        me["cart"]["items"],
+        json!([{ "available": false, "quantity": 1, "product": null }]),
+        "{response:#}"
+    );
+    assert_eq!(me["cart"]["subtotal"]["amount"], 0, "{response:#}");
+    assert_eq!(me["cart"]["hasUnavailableItems"], true);
+    ada.client
+        .data(
+            "mutation($id: ID!) { removeFromCart(productId: $id) { id } }",
+            json!({ "id": ghost }),
+        )
+        .await;
 
     ada.add_to_cart(&lamp, 2).await;
     ada.add_to_cart(&mug, 1).await;
@@ -151,7 +192,6 @@ async fn catalogue_consistency(backend: Backend) {
         catalogue_events >= 45 + 4,
         "the demo catalogue and ours: {catalogue_events}"
     );
-    let carts_db = platform.database("carts").await;
     eventually("carts to record each catalogue event once", || async {
         let processed = count(
             &carts_db,
