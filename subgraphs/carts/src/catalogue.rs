@@ -12,9 +12,10 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr,
-    EntityTrait, IntoActiveModel, QueryFilter, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Statement,
 };
 use shopgraph_events::{
     DomainEvent, EventHandler, EventPayload, HandlerError, Interest, Money, ProductArchived,
@@ -121,38 +122,45 @@ impl Change {
     }
 }
 
-/// Applies `change` unless the projection already holds a newer state of the product.
+/// Applies `change` unless the projection already holds a newer state of the product; says whether it
+/// did. Both writes are conditional in the database (insert if absent, update only where the stored
+/// change time is not newer), so two consumers applying events of one product at once cannot let the
+/// older one win.
 async fn apply(txn: &DatabaseTransaction, change: Change) -> Result<bool, DbErr> {
-    let current = Entity::find_by_id(change.product_id).one(txn).await?;
-    let Some(current) = current else {
-        let (amount, currency) = change.price.map_or((None, None), |price| {
-            (Some(price.amount), Some(price.currency))
-        });
-        catalogue_product::ActiveModel {
-            product_id: Set(change.product_id),
-            price_amount: Set(amount),
-            price_currency: Set(currency),
-            archived: Set(change.archived.unwrap_or(false)),
-            changed_at: Set(change.changed_at),
-        }
-        .insert(txn)
-        .await?;
-        return Ok(true);
+    let (amount, currency) = match &change.price {
+        Some(price) => (Some(price.amount), Some(price.currency.clone())),
+        None => (None, None),
     };
-    if change.changed_at < current.changed_at {
-        return Ok(false);
+    let inserted = Entity::insert(catalogue_product::ActiveModel {
+        product_id: Set(change.product_id),
+        price_amount: Set(amount),
+        price_currency: Set(currency.clone()),
+        archived: Set(change.archived.unwrap_or(false)),
+        changed_at: Set(change.changed_at),
+    })
+    .on_conflict(
+        OnConflict::column(Column::ProductId)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    if inserted > 0 {
+        return Ok(true);
     }
-    let mut row = current.into_active_model();
-    if let Some(price) = change.price {
-        row.price_amount = Set(Some(price.amount));
-        row.price_currency = Set(Some(price.currency));
+    let mut update = Entity::update_many()
+        .col_expr(Column::ChangedAt, Expr::value(change.changed_at))
+        .filter(Column::ProductId.eq(change.product_id))
+        .filter(Column::ChangedAt.lte(change.changed_at));
+    if change.price.is_some() {
+        update = update
+            .col_expr(Column::PriceAmount, Expr::value(amount))
+            .col_expr(Column::PriceCurrency, Expr::value(currency));
     }
     if let Some(archived) = change.archived {
-        row.archived = Set(archived);
+        update = update.col_expr(Column::Archived, Expr::value(archived));
     }
-    row.changed_at = Set(change.changed_at);
-    row.update(txn).await?;
-    Ok(true)
+    Ok(update.exec(txn).await?.rows_affected > 0)
 }
 
 /// Keeps the projection from the catalogue events.
