@@ -119,6 +119,22 @@ async fn shop_flow(dir: &std::path::Path, databases: Vec<(String, String)>) {
     );
     let (first, second) = (&nodes[0], &nodes[1]);
 
+    // carts learns the catalogue from the products' events: wait until it knows the demo products.
+    let carts_db = sea_orm::Database::connect(stack.database_url("carts").expect("carts"))
+        .await
+        .expect("carts database");
+    crate::support::eventually("carts to know the demo catalogue", || async {
+        let known =
+            crate::support::count(&carts_db, "SELECT COUNT(*) FROM catalogue_product", vec![])
+                .await;
+        if known >= 45 {
+            Ok(())
+        } else {
+            Err(format!("{known} products known"))
+        }
+    })
+    .await;
+
     // Fill the cart: two of the first, one of the second.
     for (product, quantity) in [(first, 2), (second, 1)] {
         let cart = client
@@ -227,6 +243,7 @@ async fn assert_registration_is_published(stack: &Stack, email: &str) {
             "products relay",
             "products consumer",
             "products reservation expiry",
+            "carts catalogue consumer",
             "carts consumer",
             "orders payments",
             "orders relay",

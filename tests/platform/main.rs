@@ -1,10 +1,12 @@
-//! The platform's own tests, in one binary: end to end through the router (`e2e`), the checkout saga
+//! The platform's own tests, in one binary: end to end through the router (`e2e`), carts and the
+//! catalogue kept consistent through the router (`catalogue`), the checkout saga
 //! through the router on the one-process stack (`checkout`, `contention`, `payment_failures`,
 //! `idempotency`, `redelivery`), the services as separate processes over PostgreSQL and Redis with
 //! crashes (`processes`), the deployment files rendered and checked against the code
 //! (`deployment`), the start-up refusal of weak secrets (`start_checks`), and the credential limits
 //! seen through the router (`credentials`).
 
+mod catalogue;
 mod checkout;
 mod contention;
 mod credentials;

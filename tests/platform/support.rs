@@ -67,6 +67,8 @@ impl Backend {
 pub struct Platform {
     pub stack: Stack,
     pub dir: PathBuf,
+    /// How the stack was started, for [`Platform::restart`].
+    options: StackOptions,
     databases: Vec<TestDatabase>,
     redis: Option<(String, String)>,
     http: reqwest::Client,
@@ -115,10 +117,13 @@ impl Platform {
                 redis = Some((url.clone(), stream));
             }
         }
-        let stack = shopgraph::start(options).await.expect("the stack starts");
+        let stack = shopgraph::start(options.clone())
+            .await
+            .expect("the stack starts");
         Platform {
             stack,
             dir,
+            options,
             databases,
             redis,
             http: reqwest::Client::new(),
@@ -185,6 +190,16 @@ impl Platform {
     /// The `.eml` files notifications wrote so far.
     pub fn emails(&self) -> Vec<String> {
         emails_in(&self.stack.mail_dir)
+    }
+
+    /// Stops every service and starts them again over the same databases and event stream (on the
+    /// in-process bus, the events published before are gone with the old process).
+    pub async fn restart(mut self) -> Platform {
+        self.stack.stop().await;
+        self.stack = shopgraph::start(self.options.clone())
+            .await
+            .expect("the stack starts again");
+        self
     }
 
     /// Stops the stack and removes its files, databases and stream.
@@ -340,6 +355,25 @@ impl Client {
         response.json().await.expect("a JSON response")
     }
 
+    /// `addToCart` selecting `selection`, retried while carts' catalogue projection has not yet heard of
+    /// the product (`NOT_FOUND`); any other error fails the test. Returns `data`.
+    pub async fn add_to_cart(&self, product: &str, quantity: i64, selection: &str) -> Value {
+        let query = format!(
+            "mutation($id: ID!, $q: Int!) {{ addToCart(productId: $id, quantity: $q) {{ {selection} }} }}"
+        );
+        eventually("carts to know the product", || async {
+            let response = self
+                .post(&query, json!({ "id": product, "q": quantity }))
+                .await;
+            match error_code(&response) {
+                None => Ok(response["data"].clone()),
+                Some(code) if code == "NOT_FOUND" => Err(format!("{response}")),
+                Some(_) => panic!("addToCart failed: {response:#}"),
+            }
+        })
+        .await
+    }
+
     /// `data` of a response that must have no errors.
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let response = self.post(query, variables).await;
@@ -369,13 +403,10 @@ pub fn address() -> Value {
 }
 
 impl Customer {
+    /// Puts the product into the cart. carts learns of new products from the catalogue events, so a
+    /// product created a moment ago may still be `NOT_FOUND` there: that answer is retried (bounded).
     pub async fn add_to_cart(&self, product: &str, quantity: i64) {
-        self.client
-            .data(
-                "mutation($id: ID!, $q: Int!) { addToCart(productId: $id, quantity: $q) { id } }",
-                json!({ "id": product, "q": quantity }),
-            )
-            .await;
+        self.client.add_to_cart(product, quantity, "id").await;
     }
 
     /// The raw response of `checkout` with `token` under `key`.
@@ -537,6 +568,16 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The `extensions.code` of a response's first error, if it has errors.
+pub fn error_code(response: &Value) -> Option<String> {
+    response.get("errors").map(|errors| {
+        errors[0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    })
 }
 
 /// The string `value` holds.

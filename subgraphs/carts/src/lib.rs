@@ -1,7 +1,10 @@
 //! The carts subgraph: each signed-in user's shopping cart (`User.cart`, the `Cart` entity with a subtotal
 //! priced through `@requires`, and the cart mutations), over its own database. In the checkout saga it
-//! consumes `OrderConfirmed` and takes the ordered quantities out of the buyer's cart ([`checkout`]).
+//! consumes `OrderConfirmed` and takes the ordered quantities out of the buyer's cart ([`checkout`]). It
+//! keeps a projection of the catalogue from the products' events ([`catalogue`]) to refuse unknown and
+//! archived products and to mark cart lines whose product is no longer on sale.
 
+pub mod catalogue;
 pub mod checkout;
 pub mod entity;
 pub mod graphql;
@@ -38,8 +41,9 @@ pub fn router(db: DatabaseConnection, config: &Config) -> Router {
 }
 
 /// Starts the service's background work over `db` (already migrated) until `shutdown`: with a transport,
-/// the consumer (group `carts`) that removes confirmed orders' items from carts. Carts emits no events,
-/// so there is no relay; without a transport nothing runs.
+/// the consumer (group `carts`) that removes confirmed orders' items from carts and the consumer (group
+/// `carts-catalogue-…` of this database) that keeps the catalogue projection. Carts emits no events, so there is no relay;
+/// without a transport nothing runs.
 pub fn spawn_background(
     db: DatabaseConnection,
     config: &Config,
@@ -48,6 +52,10 @@ pub fn spawn_background(
 ) -> BackgroundTasks {
     let mut tasks = BackgroundTasks::new();
     if let Some(transport) = transport {
+        tasks.spawn(
+            format!("{} catalogue consumer", config.service),
+            run_catalogue_consumer(db.clone(), transport.clone(), shutdown.clone()),
+        );
         let consumer = Consumer::new(db, transport, SERVICE, checkout::CheckoutHandler);
         tasks.spawn(
             format!("{} consumer", config.service),
@@ -55,6 +63,30 @@ pub fn spawn_background(
         );
     }
     tasks
+}
+
+/// Reads this database's catalogue consumer group (retrying while the database fails), then runs the
+/// consumer that keeps the catalogue projection until `shutdown`.
+async fn run_catalogue_consumer(
+    db: DatabaseConnection,
+    transport: SharedTransport,
+    shutdown: Shutdown,
+) {
+    let group = loop {
+        match catalogue::consumer_group(&db).await {
+            Ok(group) => break group,
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot read the catalogue consumer group; retrying");
+                tokio::select! {
+                    () = shutdown.wait() => return,
+                    () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    };
+    Consumer::new(db, transport, &group, catalogue::CatalogueHandler)
+        .run(shutdown)
+        .await;
 }
 
 /// Connects, migrates and builds the routes: everything `main` needs before serving (without background

@@ -1,5 +1,6 @@
 //! The subtotal of a cart: Σ quantity × unit price over its lines, from the stored quantities and the unit
-//! prices the router supplies (through `@requires`) in the same order as the lines. Checked arithmetic,
+//! prices the router supplies (through `@requires`) in the same order as the lines. A line without a price
+//! (its product is unavailable: archived, or unknown to the catalogue) is not counted. Checked arithmetic,
 //! one currency per cart.
 
 use shopgraph_kit::Money;
@@ -22,16 +23,14 @@ pub enum SubtotalError {
          request ran, so query it again"
     )]
     LineCountMismatch { stored: usize, supplied: usize },
-    /// A line came without a price (its product may no longer exist).
-    #[error("no price was supplied for line {position} of the cart")]
-    MissingPrice { position: usize },
     #[error("the cart holds products priced in {first} and in {other}; it has no single subtotal")]
     MixedCurrencies { first: String, other: String },
     #[error("the subtotal is too large to represent")]
     Overflow,
 }
 
-/// Σ `quantities[i]` × `unit_prices[i]`, position by position. An empty cart costs 0 `USD`.
+/// Σ `quantities[i]` × `unit_prices[i]`, position by position, over the lines with a price. A cart
+/// without priced lines costs 0 `USD`.
 pub fn subtotal(quantities: &[i32], unit_prices: &[Option<Money>]) -> Result<Money, SubtotalError> {
     if quantities.len() != unit_prices.len() {
         return Err(SubtotalError::LineCountMismatch {
@@ -40,10 +39,10 @@ pub fn subtotal(quantities: &[i32], unit_prices: &[Option<Money>]) -> Result<Mon
         });
     }
     let mut total: Option<Money> = None;
-    for (position, (quantity, price)) in quantities.iter().zip(unit_prices).enumerate() {
-        let price = price
-            .as_ref()
-            .ok_or(SubtotalError::MissingPrice { position })?;
+    for (quantity, price) in quantities.iter().zip(unit_prices) {
+        let Some(price) = price else {
+            continue;
+        };
         let line = price
             .amount
             .checked_mul(i64::from(*quantity))
@@ -83,6 +82,11 @@ mod tests {
         );
         assert_eq!(subtotal(&[], &[]), Ok(Money::new(0, "USD")));
         assert_eq!(
+            subtotal(&[2, 5], &[None, usd(300)]),
+            Ok(Money::new(1500, "USD"))
+        );
+        assert_eq!(subtotal(&[2], &[None]), Ok(Money::new(0, "USD")));
+        assert_eq!(
             subtotal(&[1], &[Some(Money::new(700, "EUR"))]),
             Ok(Money::new(700, "EUR"))
         );
@@ -96,10 +100,6 @@ mod tests {
                 stored: 2,
                 supplied: 1
             })
-        );
-        assert_eq!(
-            subtotal(&[1, 1], &[usd(1), None]),
-            Err(SubtotalError::MissingPrice { position: 1 })
         );
         assert_eq!(
             subtotal(&[1, 1], &[usd(1), Some(Money::new(1, "EUR"))]),

@@ -114,6 +114,48 @@ pub struct ReservationExpired {
     pub order_id: Uuid,
 }
 
+/// A product was added to the catalogue. Also published once for every product that existed before
+/// the catalogue events did, so a consumer that reads the stream from its start knows every product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCreated {
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    /// Price of one unit.
+    pub price: Money,
+    /// Whether the product is archived (off sale) already.
+    #[serde(default)]
+    pub archived: bool,
+    /// When the product was last changed; consumers ignore an event older than what they hold.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A product's name or price changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductUpdated {
+    pub product_id: Uuid,
+    pub name: String,
+    /// Price of one unit after the change.
+    pub price: Money,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A product was taken off sale: it leaves the listing and cannot be bought, but still resolves by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductArchived {
+    pub product_id: Uuid,
+    pub changed_at: DateTime<Utc>,
+}
+
+/// An archived product is on sale again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRestored {
+    pub product_id: Uuid,
+    /// Price of one unit now.
+    pub price: Money,
+    pub changed_at: DateTime<Utc>,
+}
+
 /// Declares each event's `TYPE`/`VERSION`, its `DomainEvent` variant and the `From` conversion, from one
 /// list, so the names cannot drift apart.
 macro_rules! domain_events {
@@ -188,6 +230,10 @@ domain_events! {
     OrderFailed = 1,
     OrderCancelled = 1,
     ReservationExpired = 1,
+    ProductCreated = 1,
+    ProductUpdated = 1,
+    ProductArchived = 1,
+    ProductRestored = 1,
 }
 
 /// `T` from a payload written at `version`. Only `T::VERSION` is read today; an upcast from an older
@@ -453,7 +499,7 @@ mod tests {
         let mut names: Vec<&str> = DomainEvent::TYPES.iter().map(|(name, _)| *name).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), 9);
+        assert_eq!(names.len(), 13);
         let event = DomainEvent::from(StockRejected {
             order_id: Uuid::now_v7(),
             reason: "out of stock".into(),

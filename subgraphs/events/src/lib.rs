@@ -30,8 +30,9 @@ pub use consumer::{
 };
 pub use event::{
     DecodeError, DomainEvent, EventEnvelope, EventPayload, Money, OrderCancelled, OrderConfirmed,
-    OrderFailed, OrderLine, OrderPlaced, ReservationExpired, StockRejected, StockReserved,
-    UserEmailChanged, UserRegistered,
+    OrderFailed, OrderLine, OrderPlaced, ProductArchived, ProductCreated, ProductRestored,
+    ProductUpdated, ReservationExpired, StockRejected, StockReserved, UserEmailChanged,
+    UserRegistered,
 };
 pub use lifecycle::{BackgroundTasks, Shutdown, ShutdownTrigger};
 pub use relay::{Relay, RelayError, RelayOptions};

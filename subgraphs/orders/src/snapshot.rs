@@ -17,7 +17,7 @@ const CART_QUERY: &str = "query OrdersCartSnapshot($representations: [_Any!]!) {
 
 const PRODUCTS_QUERY: &str = "query OrdersPriceSnapshot($representations: [_Any!]!) { \
     _entities(representations: $representations) { \
-    ... on Product { id name price { amount currency } } } }";
+    ... on Product { id name price { amount currency } archived } } }";
 
 /// One priced line of a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,8 +67,13 @@ pub enum SnapshotError {
     },
     #[error("your cart is empty")]
     EmptyCart,
-    #[error("product {0} in your cart does not exist (any more); remove it from your cart")]
-    UnknownProduct(Uuid),
+    /// Lines whose product is archived or does not exist (any more), described for the customer; the
+    /// whole checkout is refused rather than silently ordering less than the cart shows.
+    #[error(
+        "your cart holds products that cannot be bought: {}; remove them with removeFromCart and check out again",
+        .0.join(", ")
+    )]
+    UnavailableProducts(Vec<String>),
     #[error("your cart mixes currencies ({0} and {1}); an order is paid in one currency")]
     MixedCurrencies(String, String),
     #[error("the order total is too large")]
@@ -95,6 +100,9 @@ struct PricedProduct {
     id: String,
     name: String,
     price: Price,
+    /// Off sale (absent from an older products: on sale).
+    #[serde(default)]
+    archived: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,7 +243,8 @@ impl Upstream {
         let mut products = HashMap::with_capacity(ids.len());
         for (id, entity) in ids.iter().zip(entities) {
             if entity.is_null() {
-                return Err(SnapshotError::UnknownProduct(*id));
+                // Unknown to products: left out, and `price` refuses the line by name.
+                continue;
             }
             let product: PricedProduct =
                 serde_json::from_value(entity).map_err(|err| SnapshotError::BadResponse {
@@ -322,13 +331,27 @@ fn price(
     cart: &[CartLine],
     products: &HashMap<Uuid, PricedProduct>,
 ) -> Result<CartSnapshot, SnapshotError> {
+    let unavailable: Vec<String> = cart
+        .iter()
+        .filter_map(|line| match products.get(&line.product_id) {
+            None => Some(format!("product {} (it no longer exists)", line.product_id)),
+            Some(product) if product.archived => Some(format!(
+                "\"{}\" ({}, no longer on sale)",
+                product.name, line.product_id
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    if !unavailable.is_empty() {
+        return Err(SnapshotError::UnavailableProducts(unavailable));
+    }
     let mut currency: Option<&str> = None;
     let mut total: i64 = 0;
     let mut lines = Vec::with_capacity(cart.len());
     for line in cart {
-        let product = products
-            .get(&line.product_id)
-            .ok_or(SnapshotError::UnknownProduct(line.product_id))?;
+        let Some(product) = products.get(&line.product_id) else {
+            continue;
+        };
         let price = &product.price;
         if price.amount < 0 {
             return Err(SnapshotError::BadResponse {
@@ -381,7 +404,30 @@ mod tests {
                 amount,
                 currency: currency.to_owned(),
             },
+            archived: false,
         }
+    }
+
+    #[test]
+    fn archived_and_unknown_products_are_refused_by_name() {
+        let (a, b, gone) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let mut archived = product(b, 500, "USD");
+        archived.archived = true;
+        let products = HashMap::from([(a, product(a, 250, "USD")), (b, archived)]);
+        let line = |product_id| CartLine {
+            product_id,
+            quantity: 1,
+        };
+        let err = price(&[line(a), line(b), line(gone)], &products).unwrap_err();
+        assert_eq!(
+            err,
+            SnapshotError::UnavailableProducts(vec![
+                format!("\"product 500\" ({b}, no longer on sale)"),
+                format!("product {gone} (it no longer exists)"),
+            ])
+        );
+        assert!(err.to_string().contains("removeFromCart"));
+        assert!(price(&[line(a)], &products).is_ok());
     }
 
     #[test]

@@ -455,7 +455,7 @@ const PRODUCTS: &[DemoProduct] = &[
     ),
 ];
 
-/// Inserts the demo catalogue in one transaction, unless the catalogue already has products.
+/// Inserts the demo catalogue in one transaction with its `ProductCreated` events, unless the catalogue already has products.
 pub async fn seed(db: &DatabaseConnection) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     if product::Entity::find().count(&txn).await? > 0 {
@@ -478,9 +478,15 @@ pub async fn seed(db: &DatabaseConnection) -> Result<(), DbErr> {
                 stock: Set(stock),
                 created_at: Set(created_at),
                 updated_at: Set(created_at),
+                archived_at: Set(None),
             }
         },
     );
     product::Entity::insert_many(rows).exec(&txn).await?;
-    txn.commit().await
+    for row in product::Entity::find().all(&txn).await? {
+        catalogue::announce_created(&txn, &row).await?;
+    }
+    txn.commit().await?;
+    shopgraph_events::outbox::wake_relays();
+    Ok(())
 }

@@ -9,6 +9,8 @@ mod support;
 #[path = "api/saga.rs"]
 mod saga;
 
+#[path = "api/archive.rs"]
+mod archive;
 #[path = "api/entities.rs"]
 mod entities;
 #[path = "api/listing.rs"]

@@ -1,5 +1,6 @@
 //! DataLoaders that batch cart look-ups: every `User.cart` (by user id) and every `Cart` entity (by cart
-//! id) resolved in one tick becomes one query for the carts and one for their lines.
+//! id) resolved in one tick becomes one query for the carts and one for their lines; every line's
+//! availability in the catalogue projection, one query.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use async_graphql::dataloader::Loader;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::catalogue::{self, Availability};
 use crate::store::{self, CartRecord, StoreError};
 
 /// Carts by owner; a user without a cart gets an empty one (carts are created lazily).
@@ -49,6 +51,28 @@ impl Loader<Uuid> for CartsById {
 
     async fn load(&self, cart_ids: &[Uuid]) -> Result<HashMap<Uuid, CartRecord>, Self::Error> {
         store::carts_by_id(&self.db, cart_ids)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// The availability of products in the catalogue projection; every key gets a value.
+pub struct AvailabilityLoader {
+    db: DatabaseConnection,
+}
+
+impl AvailabilityLoader {
+    pub fn new(db: DatabaseConnection) -> AvailabilityLoader {
+        AvailabilityLoader { db }
+    }
+}
+
+impl Loader<Uuid> for AvailabilityLoader {
+    type Value = Availability;
+    type Error = Arc<sea_orm::DbErr>;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Availability>, Self::Error> {
+        catalogue::availability(&self.db, ids)
             .await
             .map_err(Arc::new)
     }

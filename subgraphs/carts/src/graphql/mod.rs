@@ -8,16 +8,17 @@ mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ID, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, ErrorExtensions, ID, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
 use uuid::Uuid;
 
+use crate::catalogue::{self, Availability};
 use crate::store::{MAX_LINE_QUANTITY, StoreError};
 
 pub use loaded_carts::{LoadedCarts, PerRequestCarts};
-pub use loader::{CartsById, CartsByUser};
+pub use loader::{AvailabilityLoader, CartsById, CartsByUser};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use types::{Cart, CartItem, Product, User};
@@ -31,6 +32,10 @@ pub fn schema_builder(db: DatabaseConnection) -> SchemaBuilder<Query, Mutation, 
         .extension(PerRequestCarts)
         .data(DataLoader::new(CartsByUser::new(db.clone()), tokio::spawn))
         .data(DataLoader::new(CartsById::new(db.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            AvailabilityLoader::new(db.clone()),
+            tokio::spawn,
+        ))
         .data(db)
 }
 
@@ -64,5 +69,30 @@ fn store_error(err: StoreError) -> async_graphql::Error {
         StoreError::Database(_) | StoreError::CartVanished { .. } => {
             internal("cart operation failed", err)
         }
+    }
+}
+
+/// The `extensions.code` of a product that exists but is off sale.
+pub const PRODUCT_UNAVAILABLE: &str = "PRODUCT_UNAVAILABLE";
+
+/// `Ok` when `product_id` may be put into a cart, as the catalogue projection knows it: `NOT_FOUND` for a
+/// product the catalogue never announced, `PRODUCT_UNAVAILABLE` for an archived one.
+async fn require_available(db: &DatabaseConnection, product_id: Uuid) -> async_graphql::Result<()> {
+    let found = catalogue::availability(db, &[product_id])
+        .await
+        .map_err(|err| internal("reading the catalogue projection", err))?;
+    match found
+        .get(&product_id)
+        .copied()
+        .unwrap_or(Availability::Unknown)
+    {
+        Availability::Available => Ok(()),
+        Availability::Unknown => {
+            Err(ErrorCode::NotFound.error(format!("product {product_id} does not exist")))
+        }
+        Availability::Archived => Err(async_graphql::Error::new(format!(
+            "product {product_id} is no longer on sale"
+        ))
+        .extend_with(|_, ext| ext.set("code", PRODUCT_UNAVAILABLE))),
     }
 }

@@ -5,7 +5,7 @@ use sea_orm::DatabaseConnection;
 use shopgraph_kit::ViewerExt;
 
 use crate::graphql::types::Cart;
-use crate::graphql::{check_quantity, parse_product_id, store_error};
+use crate::graphql::{check_quantity, parse_product_id, require_available, store_error};
 use crate::store;
 
 pub struct Mutation;
@@ -13,7 +13,8 @@ pub struct Mutation;
 #[Object]
 impl Mutation {
     /// Puts `quantity` of the product into the cart, adding to the line's quantity when it is already
-    /// there. A line holds at most 999.
+    /// there. A line holds at most 999. `NOT_FOUND` for a product that does not exist,
+    /// `PRODUCT_UNAVAILABLE` for one that is archived (off sale).
     async fn add_to_cart(
         &self,
         ctx: &Context<'_>,
@@ -24,6 +25,7 @@ impl Mutation {
         let product_id = parse_product_id(&product_id)?;
         check_quantity(quantity)?;
         let db = ctx.data::<DatabaseConnection>()?;
+        require_available(db, product_id).await?;
         let cart = store::cart_of_user(db, user).await.map_err(store_error)?;
         store::add_line(db, cart.id, product_id, quantity)
             .await

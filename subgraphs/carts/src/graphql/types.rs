@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::entity::cart_item;
 use crate::graphql::loaded_carts::LoadedCarts;
-use crate::graphql::loader::CartsByUser;
+use crate::graphql::loader::{AvailabilityLoader, CartsByUser};
 use crate::store::CartRecord;
 use crate::subtotal::{SubtotalError, subtotal};
 
@@ -76,6 +76,25 @@ impl Cart {
     pub fn owner(&self) -> Uuid {
         self.record.cart.user_id
     }
+
+    /// Whether each line's product is on sale, in line order, from the catalogue projection.
+    async fn availability(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<bool>> {
+        let ids: Vec<Uuid> = self
+            .record
+            .items
+            .iter()
+            .map(|item| item.product_id)
+            .collect();
+        let found = ctx
+            .data::<DataLoader<AvailabilityLoader>>()?
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(|err| internal("reading the catalogue projection", err))?;
+        Ok(ids
+            .iter()
+            .map(|id| found.get(id).is_some_and(|state| state.is_available()))
+            .collect())
+    }
 }
 
 #[Object]
@@ -89,15 +108,35 @@ impl Cart {
         self.record.items.iter().cloned().map(CartItem).collect()
     }
 
-    /// The sum of quantity times unit price over the lines. The prices come from the products subgraph
-    /// through the router (`@requires`).
+    /// The sum of quantity times current unit price over the available lines only: a line whose product
+    /// is archived or no longer exists (`CartItem.available: false`) is not counted, and
+    /// `hasUnavailableItems` says whether any line was left out. The prices come from the products
+    /// subgraph through the router (`@requires`), so they are the prices checkout charges.
     #[graphql(requires = "items { product { price { amount currency } } }")]
-    async fn subtotal(&self) -> async_graphql::Result<Money> {
+    async fn subtotal(&self, ctx: &Context<'_>) -> async_graphql::Result<Money> {
         let Some(unit_prices) = &self.unit_prices else {
             return Err(subtotal_error(SubtotalError::PricesNotSupplied));
         };
         let quantities: Vec<i32> = self.record.items.iter().map(|item| item.quantity).collect();
-        subtotal(&quantities, unit_prices).map_err(subtotal_error)
+        if unit_prices.len() != quantities.len() {
+            return Err(subtotal_error(SubtotalError::LineCountMismatch {
+                stored: quantities.len(),
+                supplied: unit_prices.len(),
+            }));
+        }
+        let available = self.availability(ctx).await?;
+        let counted: Vec<Option<Money>> = unit_prices
+            .iter()
+            .zip(available)
+            .map(|(price, available)| price.clone().filter(|_| available))
+            .collect();
+        subtotal(&quantities, &counted).map_err(subtotal_error)
+    }
+
+    /// Whether some line's product is archived or no longer exists. Such lines are left out of
+    /// `subtotal`, and `checkout` refuses the cart (naming them) until they are removed.
+    async fn has_unavailable_items(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.availability(ctx).await?.contains(&false))
     }
 
     /// How many items the cart holds: the sum of the line quantities.
@@ -125,9 +164,7 @@ fn subtotal_error(err: SubtotalError) -> async_graphql::Error {
         SubtotalError::LineCountMismatch { .. } | SubtotalError::MixedCurrencies { .. } => {
             ErrorCode::Conflict
         }
-        SubtotalError::PricesNotSupplied
-        | SubtotalError::MissingPrice { .. }
-        | SubtotalError::Overflow => ErrorCode::BadUserInput,
+        SubtotalError::PricesNotSupplied | SubtotalError::Overflow => ErrorCode::BadUserInput,
     };
     code.error(err.to_string())
 }
@@ -137,10 +174,25 @@ pub struct CartItem(cart_item::Model);
 
 #[Object]
 impl CartItem {
-    async fn product(&self) -> Product {
-        Product {
+    /// The product of the line. An archived product still resolves (with `archived: true`); this is
+    /// null only when the catalogue no longer knows the product at all, so that one such line never
+    /// takes the whole cart with it.
+    async fn product(&self) -> Option<Product> {
+        Some(Product {
             id: self.0.product_id,
-        }
+        })
+    }
+
+    /// Whether the product can be bought: false when it is archived or does not exist (any more). An
+    /// unavailable line is left out of `Cart.subtotal` and makes `checkout` refuse the cart until it is
+    /// removed with `removeFromCart`.
+    async fn available(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        let state = ctx
+            .data::<DataLoader<AvailabilityLoader>>()?
+            .load_one(self.0.product_id)
+            .await
+            .map_err(|err| internal("reading the catalogue projection", err))?;
+        Ok(state.is_some_and(|state| state.is_available()))
     }
 
     async fn quantity(&self) -> i32 {

@@ -33,6 +33,9 @@ pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
 /// `extensions.code` of an error caused by another service being unreachable.
 pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
 
+/// The `extensions.code` of a checkout refused because the cart holds products that cannot be bought.
+pub const PRODUCT_UNAVAILABLE: &str = "PRODUCT_UNAVAILABLE";
+
 /// What a non-owner is told about an order, whether or not it exists.
 const NOT_YOURS: &str = "you may only see and change your own orders";
 
@@ -75,9 +78,11 @@ fn checkout_error(err: CheckoutError) -> async_graphql::Error {
         | CheckoutError::InvalidPaymentToken
         | CheckoutError::Address(_) => ErrorCode::BadUserInput.error(message),
         CheckoutError::Snapshot(snapshot) => match snapshot {
-            SnapshotError::EmptyCart
-            | SnapshotError::UnknownProduct(_)
-            | SnapshotError::Overflow => ErrorCode::BadUserInput.error(message),
+            SnapshotError::EmptyCart | SnapshotError::Overflow => {
+                ErrorCode::BadUserInput.error(message)
+            }
+            SnapshotError::UnavailableProducts(_) => async_graphql::Error::new(message)
+                .extend_with(|_, ext| ext.set("code", PRODUCT_UNAVAILABLE)),
             SnapshotError::MixedCurrencies(..) => ErrorCode::Conflict.error(message),
             SnapshotError::Unavailable { .. } => service_unavailable(message),
             SnapshotError::Rejected { ref code, .. }

@@ -56,7 +56,9 @@ impl Mutation {
     /// stock is reserved and the payment taken afterwards (watch `status`). Calling again with the same
     /// `idempotencyKey` returns the same order, never a second one, whatever the cart holds by then.
     /// BAD_USER_INPUT for an empty cart or invalid input; SERVICE_UNAVAILABLE (nothing ordered) when the
-    /// cart or the prices cannot be fetched.
+    /// cart or the prices cannot be fetched. PRODUCT_UNAVAILABLE (nothing ordered) when a line's product
+    /// is archived or no longer exists (`CartItem.available: false`): the message names every such line,
+    /// and checkout never drops lines silently — remove them with `removeFromCart`, then check out again.
     async fn checkout(
         &self,
         ctx: &Context<'_>,

@@ -194,10 +194,22 @@ async fn an_empty_cart_and_bad_input_are_bad_user_input_and_store_nothing() {
     let ghost = Uuid::now_v7();
     app.set_cart(user, &[(knife, 1), (ghost, 2)]);
     let unknown = app.checkout(&token, "tok_visa", "k").await;
-    assert_eq!(error_code(&unknown), "BAD_USER_INPUT");
+    assert_eq!(error_code(&unknown), "PRODUCT_UNAVAILABLE");
     assert!(
         error_message(&unknown).contains(&ghost.to_string()),
         "{unknown:#}"
+    );
+
+    // An archived product resolves, but cannot be ordered: the error names it, nothing is dropped.
+    let retired = app.product("Retired kettle", 3000, "EUR");
+    app.archive(retired);
+    app.set_cart(user, &[(knife, 1), (retired, 1)]);
+    let archived = app.checkout(&token, "tok_visa", "k").await;
+    assert_eq!(error_code(&archived), "PRODUCT_UNAVAILABLE");
+    assert!(
+        error_message(&archived).contains("Retired kettle")
+            && error_message(&archived).contains(&retired.to_string()),
+        "{archived:#}"
     );
 
     let dollars = app.product("Imported pan", 2000, "USD");

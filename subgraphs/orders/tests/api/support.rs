@@ -44,6 +44,7 @@ pub struct FakeProduct {
     pub name: String,
     pub amount: i64,
     pub currency: String,
+    pub archived: bool,
 }
 
 /// One request the fake carts subgraph received.
@@ -155,6 +156,7 @@ async fn fake_products(
                     "id": id,
                     "name": product.name,
                     "price": { "amount": product.amount, "currency": product.currency },
+                    "archived": product.archived,
                 }),
                 None => Value::Null,
             }
@@ -361,9 +363,17 @@ impl TestApp {
                 name: name.to_owned(),
                 amount,
                 currency: currency.to_owned(),
+                archived: false,
             },
         );
         id
+    }
+
+    /// Archives a product of the fake catalogue (it still resolves, with `archived: true`).
+    pub fn archive(&self, product: Uuid) {
+        if let Some(product) = self.fake.lock().unwrap().products.get_mut(&product) {
+            product.archived = true;
+        }
     }
 
     /// Sets `user`'s cart in the fake carts subgraph.

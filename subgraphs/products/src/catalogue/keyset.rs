@@ -308,6 +308,7 @@ mod tests {
             stock: 1,
             created_at: at,
             updated_at: at,
+            archived_at: None,
         }
     }
 

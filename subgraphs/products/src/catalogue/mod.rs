@@ -1,20 +1,26 @@
 //! The product catalogue over the `products` table: lookups by id and SKU, filtered keyset pages and
 //! counts, the category list, and the writes (create, update, set stock) with their validation rules and
-//! the SKU uniqueness rule (enforced by the unique index, so it also holds under concurrent writes).
+//! the SKU uniqueness rule (enforced by the unique index, so it also holds under concurrent writes), and
+//! archiving. Every write that changes what other services know of a product (creation, name, price,
+//! archiving) appends its event to the outbox in the same transaction ([`announce`]).
 
+mod announce;
 mod keyset;
 mod rules;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqlErr, TransactionTrait,
 };
+use shopgraph_events::outbox;
 use uuid::Uuid;
 
 use crate::entity::product::{self, Column, Entity};
 
+pub use announce::announce_created;
 pub use keyset::{Cursor, CursorError, Page, PageRequest, SortOrder, page};
 
 /// Why a catalogue operation failed.
@@ -60,7 +66,8 @@ pub struct ProductChanges {
     pub stock: Option<i32>,
 }
 
-/// Which products a listing or count includes; every `None` matches everything.
+/// Which products a listing or count includes; every `None` matches everything. Archived products are
+/// never listed.
 #[derive(Debug, Clone, Default)]
 pub struct ProductFilter {
     /// Case-insensitive substring of the name or the description, taken literally (`%` and `_` too).
@@ -87,7 +94,7 @@ impl ProductFilter {
     }
 
     pub(crate) fn condition(&self) -> Condition {
-        let mut condition = Condition::all();
+        let mut condition = Condition::all().add(Column::ArchivedAt.is_null());
         if let Some(search) = &self.search {
             let pattern = format!("%{}%", escape_like(search));
             condition = condition.add(
@@ -173,9 +180,10 @@ pub async fn count(db: &impl ConnectionTrait, filter: &ProductFilter) -> Result<
     Entity::find().filter(filter.condition()).count(db).await
 }
 
-/// Every category that has at least one product, distinct and sorted.
+/// Every category that has at least one product on sale, distinct and sorted.
 pub async fn categories(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     Entity::find()
+        .filter(Column::ArchivedAt.is_null())
         .select_only()
         .column(Column::Category)
         .distinct()
@@ -185,9 +193,10 @@ pub async fn categories(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr>
         .await
 }
 
-/// Adds a product after checking the rules; `SkuTaken` when the SKU is in use.
+/// Adds a product after checking the rules, with its `ProductCreated` event; `SkuTaken` when the SKU is
+/// in use.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     new: NewProduct,
 ) -> Result<product::Model, CatalogueError> {
     let new = rules::validate_new(new)?;
@@ -204,20 +213,31 @@ pub async fn create(
         stock: Set(new.stock),
         created_at: Set(now),
         updated_at: Set(now),
+        archived_at: Set(None),
     };
-    row.insert(db).await.map_err(|err| sku_conflict(err, &sku))
+    let txn = db.begin().await?;
+    let created = row
+        .insert(&txn)
+        .await
+        .map_err(|err| sku_conflict(err, &sku))?;
+    announce::announce_created(&txn, &created).await?;
+    txn.commit().await?;
+    outbox::wake_relays();
+    Ok(created)
 }
 
 /// Applies `changes` to product `id`; `NotFound` for an unknown id, `SkuTaken` when the new SKU is in
-/// use by another product. A new `stock` means what it means for [`set_stock`].
+/// use by another product. A new `stock` means what it means for [`set_stock`]. A changed name or price
+/// is announced with `ProductUpdated`.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     id: Uuid,
     changes: ProductChanges,
 ) -> Result<product::Model, CatalogueError> {
     let changes = rules::validate_changes(changes)?;
+    let txn = db.begin().await?;
     let current = Entity::find_by_id(id)
-        .one(db)
+        .one(&txn)
         .await?
         .ok_or(CatalogueError::NotFound(id))?;
     let mut row = current.clone().into_active_model();
@@ -243,7 +263,49 @@ pub async fn update(
         // the administrator's number must be the one that stands.
         row.stock = Set(stock);
     }
-    save_changes(db, id, current, row, new_sku.as_deref()).await
+    let before = current.clone();
+    let saved = save_changes(&txn, id, current, row, new_sku.as_deref()).await?;
+    let announced = announce::announce_update(&txn, &before, &saved).await?;
+    txn.commit().await?;
+    if announced {
+        outbox::wake_relays();
+    }
+    Ok(saved)
+}
+
+/// Takes product `id` off sale (idempotent): it leaves the listing, search and categories, cannot be put
+/// into carts or ordered, and still resolves by id. `ProductArchived` is announced when it was on sale.
+pub async fn archive(db: &DatabaseConnection, id: Uuid) -> Result<product::Model, CatalogueError> {
+    set_archived(db, id, true).await
+}
+
+/// Puts an archived product `id` on sale again (idempotent), announcing `ProductRestored`.
+pub async fn restore(db: &DatabaseConnection, id: Uuid) -> Result<product::Model, CatalogueError> {
+    set_archived(db, id, false).await
+}
+
+async fn set_archived(
+    db: &DatabaseConnection,
+    id: Uuid,
+    archived: bool,
+) -> Result<product::Model, CatalogueError> {
+    let txn = db.begin().await?;
+    let current = Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(CatalogueError::NotFound(id))?;
+    if current.archived_at.is_some() == archived {
+        return Ok(current);
+    }
+    let mut row = current.into_active_model();
+    let now = now();
+    row.archived_at = Set(archived.then_some(now));
+    row.updated_at = Set(now);
+    let saved = row.update(&txn).await?;
+    announce::announce_archived(&txn, &saved).await?;
+    txn.commit().await?;
+    outbox::wake_relays();
+    Ok(saved)
 }
 
 /// Sets the stock of product `id`; `NotFound` for an unknown id. Stock is the number of units available

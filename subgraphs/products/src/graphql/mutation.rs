@@ -116,4 +116,25 @@ impl Mutation {
             .map_err(catalogue_error)?;
         Ok(row.into())
     }
+
+    /// Takes a product off sale: it leaves the listing, search and categories, cannot be put into a cart
+    /// or ordered, and still resolves by id with `archived: true`. Archiving an archived product changes
+    /// nothing. `NOT_FOUND` for an unknown id.
+    async fn archive_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Product> {
+        ctx.viewer().require_admin()?;
+        let id = parse_product_id(&id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let row = catalogue::archive(db, id).await.map_err(catalogue_error)?;
+        Ok(row.into())
+    }
+
+    /// Puts an archived product on sale again; restoring a product on sale changes nothing. `NOT_FOUND`
+    /// for an unknown id.
+    async fn restore_product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Product> {
+        ctx.viewer().require_admin()?;
+        let id = parse_product_id(&id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let row = catalogue::restore(db, id).await.map_err(catalogue_error)?;
+        Ok(row.into())
+    }
 }

@@ -23,6 +23,9 @@ pub struct Product {
     pub in_stock: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Whether the product is off sale: it is left out of `products` and `categories`, cannot be put
+    /// into a cart or ordered, and still resolves by id so that carts and orders can show it.
+    pub archived: bool,
 }
 
 impl From<product::Model> for Product {
@@ -38,6 +41,7 @@ impl From<product::Model> for Product {
             in_stock: row.stock > 0,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            archived: row.archived_at.is_some(),
         }
     }
 }

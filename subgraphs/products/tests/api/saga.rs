@@ -145,7 +145,8 @@ impl Saga {
         .await;
     }
 
-    /// The events products wrote to its outbox, in order.
+    /// The saga events products wrote to its outbox, in order (the catalogue events of the products the
+    /// test created are left out).
     pub async fn answers(&self) -> Vec<EventEnvelope> {
         outbox::entity::Entity::find()
             .order_by_asc(outbox::entity::Column::Position)
@@ -154,6 +155,7 @@ impl Saga {
             .unwrap()
             .iter()
             .map(|row| row.envelope().unwrap())
+            .filter(|envelope| !is_catalogue_event(envelope))
             .collect()
     }
 
@@ -189,7 +191,9 @@ impl Saga {
             {
                 self.observer.ack(&delivery).await.unwrap();
                 let envelope = delivery.envelope().unwrap();
-                if envelope.producer == shopgraph_products::SERVICE {
+                if envelope.producer == shopgraph_products::SERVICE
+                    && !is_catalogue_event(&envelope)
+                {
                     seen.push(envelope);
                 }
             }
@@ -327,6 +331,11 @@ pub fn order_cancelled(order_id: Uuid, order: &[(Uuid, i32)], refunded: bool) ->
 }
 
 /// Waits until `check` holds (polling), failing the test after twenty seconds.
+/// Whether `envelope` is one of the catalogue events (`ProductCreated`, …) rather than a saga answer.
+pub fn is_catalogue_event(envelope: &EventEnvelope) -> bool {
+    envelope.event_type.starts_with("Product")
+}
+
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,

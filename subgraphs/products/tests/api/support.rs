@@ -122,6 +122,7 @@ impl TestApp {
             stock: Set(m.stock),
             created_at: Set(m.created_at),
             updated_at: Set(m.updated_at),
+            archived_at: Set(m.archived_at),
         });
         product::Entity::insert_many(active)
             .exec(&self.db)
@@ -173,6 +174,7 @@ impl Fixture {
             stock: self.stock,
             created_at: self.created_at,
             updated_at: self.created_at,
+            archived_at: None,
         }
     }
 }
