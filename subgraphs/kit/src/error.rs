@@ -37,6 +37,10 @@ pub enum ErrorCode {
     /// The request did not come through the router: the router secret is missing (HTTP 401) or wrong
     /// (HTTP 403).
     UntrustedCaller,
+    /// A product that exists but is off sale (archived), or a cart holding such or unknown products.
+    ProductUnavailable,
+    /// Another service this one needs could not be reached or did not answer in time.
+    ServiceUnavailable,
 }
 
 impl ErrorCode {
@@ -56,6 +60,8 @@ impl ErrorCode {
             ErrorCode::QueryTooDeep => "QUERY_TOO_DEEP",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
             ErrorCode::UntrustedCaller => "UNTRUSTED_CALLER",
+            ErrorCode::ProductUnavailable => "PRODUCT_UNAVAILABLE",
+            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
     }
 

@@ -8,7 +8,7 @@ mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ErrorExtensions, ID, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, ID, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
@@ -72,9 +72,6 @@ fn store_error(err: StoreError) -> async_graphql::Error {
     }
 }
 
-/// The `extensions.code` of a product that exists but is off sale.
-pub const PRODUCT_UNAVAILABLE: &str = "PRODUCT_UNAVAILABLE";
-
 /// `Ok` when `product_id` may be put into a cart, as the catalogue projection knows it: `NOT_FOUND` for a
 /// product the catalogue never announced, `PRODUCT_UNAVAILABLE` for an archived one.
 async fn require_available(db: &DatabaseConnection, product_id: Uuid) -> async_graphql::Result<()> {
@@ -90,9 +87,7 @@ async fn require_available(db: &DatabaseConnection, product_id: Uuid) -> async_g
         Availability::Unknown => {
             Err(ErrorCode::NotFound.error(format!("product {product_id} does not exist")))
         }
-        Availability::Archived => Err(async_graphql::Error::new(format!(
-            "product {product_id} is no longer on sale"
-        ))
-        .extend_with(|_, ext| ext.set("code", PRODUCT_UNAVAILABLE))),
+        Availability::Archived => Err(ErrorCode::ProductUnavailable
+            .error(format!("product {product_id} is no longer on sale"))),
     }
 }

@@ -9,7 +9,7 @@ mod query;
 mod types;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptySubscription, ErrorExtensions, ID, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, ID, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 use shopgraph_kit::ErrorCode;
 use shopgraph_kit::error::internal;
@@ -29,12 +29,6 @@ use crate::store::StoreError;
 
 /// The orders subgraph's schema.
 pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
-
-/// `extensions.code` of an error caused by another service being unreachable.
-pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
-
-/// The `extensions.code` of a checkout refused because the cart holds products that cannot be bought.
-pub const PRODUCT_UNAVAILABLE: &str = "PRODUCT_UNAVAILABLE";
 
 /// What a non-owner is told about an order, whether or not it exists.
 const NOT_YOURS: &str = "you may only see and change your own orders";
@@ -67,7 +61,7 @@ fn parse_order_id(id: &ID) -> async_graphql::Result<Uuid> {
 
 /// An error with the code `SERVICE_UNAVAILABLE`.
 fn service_unavailable(message: String) -> async_graphql::Error {
-    async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", SERVICE_UNAVAILABLE))
+    ErrorCode::ServiceUnavailable.error(message)
 }
 
 /// The GraphQL error a client sees for a failed checkout.
@@ -81,8 +75,7 @@ fn checkout_error(err: CheckoutError) -> async_graphql::Error {
             SnapshotError::EmptyCart | SnapshotError::Overflow => {
                 ErrorCode::BadUserInput.error(message)
             }
-            SnapshotError::UnavailableProducts(_) => async_graphql::Error::new(message)
-                .extend_with(|_, ext| ext.set("code", PRODUCT_UNAVAILABLE)),
+            SnapshotError::UnavailableProducts(_) => ErrorCode::ProductUnavailable.error(message),
             SnapshotError::MixedCurrencies(..) => ErrorCode::Conflict.error(message),
             SnapshotError::Unavailable { .. } => service_unavailable(message),
             SnapshotError::Rejected { ref code, .. }
