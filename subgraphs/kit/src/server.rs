@@ -4,10 +4,12 @@
 //! `/ready` that its database answers. `/graphql` holds callers to the configured limits: the router
 //! secret when one is set (401/403 `UNTRUSTED_CALLER`), the body size (413 `PAYLOAD_TOO_LARGE`), and —
 //! through the `QueryLimits` extension every schema gets here — operation depth and complexity.
-//! `serve` runs a router until Ctrl-C or SIGTERM.
+//! `serve` runs a router until Ctrl-C or SIGTERM, then drains in-flight requests up to a deadline.
 
 use std::future::Future;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{ObjectType, Schema, SchemaBuilder, SubscriptionType};
@@ -224,19 +226,52 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
         .map_err(|source| StartError::Bind { addr, source })
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// How long in-flight requests may go on after shutdown begins before the server stops anyway.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish for at
+/// most [`SHUTDOWN_GRACE`]: a stuck request cannot keep a stopping service alive.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    axum::serve(
+    serve_with_grace(listener, app, shutdown, SHUTDOWN_GRACE).await
+}
+
+/// [`serve`] with another grace period.
+pub async fn serve_with_grace(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> Result<(), StartError> {
+    let (begun, mut begun_rx) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown.await;
+        let _ = begun.send(true);
+    };
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(StartError::Serve)
+    .with_graceful_shutdown(signal);
+    let deadline = async move {
+        if begun_rx.wait_for(|begun| *begun).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = server.into_future() => served.map_err(StartError::Serve),
+        () = deadline => {
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "requests still in flight after the shutdown grace period; stopping anyway"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -270,4 +305,50 @@ pub async fn run(config: &crate::Config, app: Router) -> Result<(), StartError> 
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     tracing::info!(service = %config.service, "listening on http://{addr}/graphql");
     serve(listener, app, shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use axum::Router;
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::serve_with_grace;
+
+    #[tokio::test]
+    async fn a_stuck_request_does_not_keep_a_stopping_server_alive() {
+        let app = Router::new().route("/stuck", get(std::future::pending::<&'static str>));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(serve_with_grace(
+            listener,
+            app,
+            async {
+                let _ = stopped.await;
+            },
+            Duration::from_millis(300),
+        ));
+        // A request that never finishes is in flight when shutdown begins.
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        client
+            .write_all(b"GET /stuck HTTP/1.1\r\nhost: x\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let began = Instant::now();
+        stop.send(()).unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(10), served)
+            .await
+            .expect("the server stopped after its grace period")
+            .unwrap();
+        assert!(result.is_ok());
+        assert!(began.elapsed() >= Duration::from_millis(300));
+        // The stuck request got no answer; its connection is gone with the server.
+        let mut rest = Vec::new();
+        let _ = client.read_to_end(&mut rest).await;
+        assert!(rest.is_empty());
+    }
 }
