@@ -3,9 +3,10 @@
 //! `idempotency`, `redelivery`), the services as separate processes over PostgreSQL and Redis with
 //! crashes (`processes`), the deployment files rendered and checked against the code
 //! (`deployment`), the start-up refusal of weak secrets (`start_checks`), and the credential limits
-//! seen through the router (`credentials`).
+//! seen through the router (`credentials`), and the command line (`cli`).
 
 mod checkout;
+mod cli;
 mod contention;
 mod credentials;
 mod deployment;
