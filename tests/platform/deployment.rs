@@ -460,7 +460,6 @@ fn one_image_builds_the_one_binary_and_runs_it_unprivileged() {
         "subgraphs/kit/Cargo.toml",
         "schema/supergraph.graphql",
         "router/Cargo.toml",
-        "deploy/router.toml",
     ] {
         assert!(root().join(needed).exists(), "{needed}");
         assert!(
