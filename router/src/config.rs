@@ -2,15 +2,16 @@
 //! `CONFIG_FILE`), then overridden by environment variables (`LISTEN_ADDR`, `SUPERGRAPH_PATH`,
 //! `SUBGRAPH_<NAME>_URL`, `SUBGRAPH_SECRET`, `LOG_FORMAT`). Unknown keys are errors. Every protection
 //! (operation limits, cost, rate limits, traffic shaping, cache sizes, browser safety) is on by default
-//! with values that are safe on the internet; the sections below document each key.
+//! with values that are safe on the internet; the sections below document each key, and
+//! `deploy/router.toml` is an example file with every key at its default.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RouterConfig {
     /// Address the router listens on.
@@ -58,7 +59,7 @@ pub struct RouterConfig {
 }
 
 /// Limits on the client's operation, checked before planning.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OperationLimits {
     /// Deepest field nesting (introspection fields are limited by `max_introspection_depth`).
@@ -92,7 +93,7 @@ impl Default for OperationLimits {
 }
 
 /// Demand control: a static cost estimate of each operation, refused above `max_cost`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CostConfig {
     pub enabled: bool,
@@ -122,7 +123,7 @@ impl Default for CostConfig {
 
 /// Token buckets per client IP and per authenticated subject (the JWT `sub`, read without
 /// verification: it only picks the bucket).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RateLimitConfig {
     pub enabled: bool,
@@ -153,7 +154,7 @@ impl Default for RateLimitConfig {
 }
 
 /// Deadlines, concurrency and size budgets.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TrafficConfig {
     /// Deadline of one whole client request (all its subgraph fetches included).
@@ -190,7 +191,7 @@ impl Default for TrafficConfig {
 }
 
 /// Cache sizes, in bytes (entries are weighed by an estimate of the memory they hold).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CacheConfig {
     /// Parsed and validated documents.
@@ -211,7 +212,7 @@ impl Default for CacheConfig {
 
 /// Cross-site request forgery prevention: a request must be JSON (a `Content-Type` a browser cannot
 /// send cross-site without a preflight) or carry one of `required_headers`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CsrfConfig {
     pub enabled: bool,
@@ -233,7 +234,7 @@ impl Default for CsrfConfig {
 
 /// Cross-origin resource sharing for browsers on other origins. No origins: no CORS headers, so
 /// browsers only let same-origin pages read responses.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CorsConfig {
     /// Allowed origins (`https://shop.example`); `"*"` allows any (not with credentials).
@@ -261,7 +262,7 @@ impl Default for CorsConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SubgraphConfig {
     /// Replaces the URL from the supergraph.
@@ -395,5 +396,22 @@ mod tests {
         );
         let err = toml::from_str::<RouterConfig>("listn = 1").unwrap_err();
         assert!(err.to_string().contains("listn"));
+    }
+
+    /// `deploy/router.toml` documents every key at its default: it loads with the router's loader
+    /// (unknown keys are errors), holds exactly the defaults, and names every key the defaults have.
+    #[test]
+    fn the_example_config_is_complete_and_current() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/router.toml");
+        let example = RouterConfig::from_file(&path).unwrap_or_else(|e| panic!("{e}"));
+        let defaults = toml::Value::try_from(RouterConfig::default()).unwrap();
+        let loaded = toml::Value::try_from(example).unwrap();
+        assert_eq!(
+            loaded, defaults,
+            "deploy/router.toml differs from the defaults"
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        let written: toml::Value = toml::from_str(&text).unwrap();
+        assert_eq!(written, defaults, "deploy/router.toml misses a key");
     }
 }

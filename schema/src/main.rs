@@ -5,131 +5,100 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
+use clap::{ArgAction, Args, Parser, Subcommand};
 use shopgraph_schema::check::{self, OperationFile};
 use shopgraph_schema::{CompositionError, SubgraphInput, Supergraph, SupergraphConfig, compose};
 
 const DEFAULT_CONFIG: &str = "schema/supergraph.toml";
 
-const USAGE: &str = "\
-Usage: schema compose [--config <file>] [--out <file>]
-       schema check [--config <file>] [--against <file>] [--operations <dir>]
-                    [--format human|json] [--accept <change-id> ...]
+/// Composes Federation v2 subgraphs into a supergraph and checks changes against the contract.
+#[derive(Parser)]
+#[command(name = "schema", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-compose  Composes the Federation v2 subgraphs listed in the config file into a supergraph.
-check    Composes them and compares the resulting API schema with the committed supergraph's:
-         every change is classified breaking, dangerous or safe. Exit code 0 when nothing
-         breaks (or every breaking change is accepted or, with --operations, unused), 1 when
-         something breaks, 2 when the subgraphs do not compose or an input cannot be read.
+#[derive(Subcommand)]
+enum Command {
+    /// Composes the Federation v2 subgraphs listed in the config file into a supergraph.
+    Compose(ComposeArgs),
+    /// Composes them and compares the resulting API schema with the committed supergraph's: every
+    /// change is classified breaking, dangerous or safe.
+    #[command(after_help = "\
+Exit code 0 when nothing breaks (or every breaking change is accepted or, with --operations,
+unused), 1 when something breaks, 2 when the subgraphs do not compose or an input cannot be read.")]
+    Check(CheckArgs),
+}
 
-Options:
-  --config <file>      config listing the subgraphs (default: schema/supergraph.toml, relative to
-                       the current directory); a subgraph without `sdl` is asked for its SDL at
-                       its `url`
-  --out <file>         compose: where to write the supergraph SDL (default: supergraph.graphql
-                       next to the config file)
-  --against <file>     check: the committed supergraph (default: supergraph.graphql next to the
-                       config file)
-  --operations <dir>   check: recorded client operations (*.graphql files) to validate; breaking
-                       changes none of them uses are reported as safe for now
-  --format human|json  check: output format (default: human)
-  --accept <id> ...    check: accept these breaking changes (ids as printed, e.g.
-                       FIELD_REMOVED:Product.weight; repeatable, or comma-separated)
-  -h, --help           show this help";
+#[derive(Args)]
+struct ConfigArg {
+    /// Config listing the subgraphs (relative to the current directory); a subgraph without `sdl`
+    /// is asked for its SDL at its `url`.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
+}
+
+#[derive(Args)]
+struct ComposeArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// Where to write the supergraph SDL (default: supergraph.graphql next to the config file).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    config: ConfigArg,
+    /// The committed supergraph (default: supergraph.graphql next to the config file).
+    #[arg(long, value_name = "FILE")]
+    against: Option<PathBuf>,
+    /// Recorded client operations (*.graphql files) to validate; breaking changes none of them uses
+    /// are reported as safe for now.
+    #[arg(long, value_name = "DIR")]
+    operations: Option<PathBuf>,
+    /// Output format: human or json.
+    #[arg(
+        long = "format",
+        value_name = "FORMAT",
+        default_value = "human",
+        value_parser = parse_json_format,
+        action = ArgAction::Set
+    )]
+    json: bool,
+    /// Accept these breaking changes (ids as printed, e.g. FIELD_REMOVED:Product.weight;
+    /// repeatable, or comma-separated).
+    #[arg(long, value_name = "ID", num_args = 1.., value_delimiter = ',')]
+    accept: Vec<String>,
+}
+
+/// `--format`: whether the output is JSON.
+fn parse_json_format(value: &str) -> Result<bool, String> {
+    match value {
+        "json" => Ok(true),
+        "human" => Ok(false),
+        other => Err(format!("--format must be `human` or `json`, not `{other}`")),
+    }
+}
 
 /// Exit code of `schema check` when the subgraphs do not compose or an input cannot be read.
 const CHECK_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let result = match Cli::parse().command {
+        Command::Compose(args) => compose_command(args),
+        Command::Check(args) => check_command(args),
+    };
+    match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::from(CHECK_ERROR)
         }
     }
-}
-
-fn run(args: &[String]) -> anyhow::Result<ExitCode> {
-    match args.first().map(String::as_str) {
-        Some("compose") => compose_command(&args[1..]),
-        Some("check") => check_command(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(other) => bail!("unknown command `{other}`\n\n{USAGE}"),
-        None => bail!("missing command\n\n{USAGE}"),
-    }
-}
-
-/// Parsed command-line options of both commands.
-#[derive(Default)]
-struct Options {
-    config: Option<PathBuf>,
-    out: Option<PathBuf>,
-    against: Option<PathBuf>,
-    operations: Option<PathBuf>,
-    json: bool,
-    accept: Vec<String>,
-    help: bool,
-}
-
-fn parse_options(args: &[String], allowed: &[&str]) -> anyhow::Result<Options> {
-    let mut options = Options::default();
-    let mut args = args.iter().peekable();
-    while let Some(arg) = args.next() {
-        let (flag, inline_value) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        if matches!(flag, "-h" | "--help") {
-            options.help = true;
-            continue;
-        }
-        if !allowed.contains(&flag) {
-            bail!("unknown option `{flag}`\n\n{USAGE}");
-        }
-        if flag == "--accept" {
-            let mut values: Vec<String> = inline_value.into_iter().collect();
-            while let Some(next) = args.next_if(|next| !next.starts_with("--")) {
-                values.push(next.clone());
-            }
-            if values.is_empty() {
-                bail!("--accept needs at least one change id\n\n{USAGE}");
-            }
-            options.accept.extend(
-                values
-                    .iter()
-                    .flat_map(|v| v.split(','))
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned),
-            );
-            continue;
-        }
-        let value = match inline_value {
-            Some(value) => value,
-            None => args
-                .next()
-                .cloned()
-                .with_context(|| format!("{flag} needs a value\n\n{USAGE}"))?,
-        };
-        match flag {
-            "--config" => options.config = Some(PathBuf::from(value)),
-            "--out" => options.out = Some(PathBuf::from(value)),
-            "--against" => options.against = Some(PathBuf::from(value)),
-            "--operations" => options.operations = Some(PathBuf::from(value)),
-            "--format" => match value.as_str() {
-                "json" => options.json = true,
-                "human" => options.json = false,
-                other => bail!("--format must be `human` or `json`, not `{other}`"),
-            },
-            _ => bail!("unknown option `{flag}`\n\n{USAGE}"),
-        }
-    }
-    Ok(options)
 }
 
 /// Loads the config and reads (or fetches) every subgraph's SDL; problems are printed.
@@ -147,15 +116,8 @@ fn load_inputs(config_path: &Path) -> Result<(SupergraphConfig, Vec<SubgraphInpu
     Ok((config, inputs))
 }
 
-fn compose_command(args: &[String]) -> anyhow::Result<ExitCode> {
-    let options = parse_options(args, &["--config", "--out"])?;
-    if options.help {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let config_path = options
-        .config
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+fn compose_command(options: ComposeArgs) -> anyhow::Result<ExitCode> {
+    let config_path = options.config.config;
     let (config, inputs) = match load_inputs(&config_path) {
         Ok(loaded) => loaded,
         Err(problems) => {
@@ -195,22 +157,15 @@ fn compose_command(args: &[String]) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn check_command(args: &[String]) -> anyhow::Result<ExitCode> {
-    let options = parse_options(
-        args,
-        &[
-            "--config",
-            "--against",
-            "--operations",
-            "--format",
-            "--accept",
-        ],
-    )?;
-    if options.help {
-        println!("{USAGE}");
-        return Ok(ExitCode::SUCCESS);
-    }
+fn check_command(options: CheckArgs) -> anyhow::Result<ExitCode> {
     let json = options.json;
+    let accept: Vec<String> = options
+        .accept
+        .iter()
+        .map(|id| id.trim())
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .collect();
     let fail = |problems: Vec<String>, composition: &[CompositionError]| {
         if json {
             println!("{}", error_json(&problems, composition));
@@ -224,9 +179,7 @@ fn check_command(args: &[String]) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::from(CHECK_ERROR))
     };
-    let config_path = options
-        .config
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG));
+    let config_path = options.config.config;
     let (config, inputs) = match load_inputs(&config_path) {
         Ok(loaded) => loaded,
         Err(problems) => return fail(problems, &[]),
@@ -280,7 +233,7 @@ fn check_command(args: &[String]) -> anyhow::Result<ExitCode> {
             Err(problem) => return fail(vec![problem], &[]),
         },
     };
-    let report = match check::check_schemas(&old, &new, operations.as_deref(), &options.accept) {
+    let report = match check::check_schemas(&old, &new, operations.as_deref(), &accept) {
         Ok(report) => report,
         Err(problem) => return fail(vec![problem], &[]),
     };

@@ -676,6 +676,36 @@ fn cli_reports_config_problems_with_file_and_line() {
 }
 
 #[test]
+fn cli_refuses_unknown_options_by_name_and_prints_its_version() {
+    let scratch = Scratch::new("cli-options");
+    let output = schema_command(&scratch.0, &["compose", "--outt", "x.graphql"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unexpected argument '--outt'"), "{stderr}");
+    // An option of the other command is refused too.
+    let output = schema_command(&scratch.0, &["compose", "--against", "x.graphql"]);
+    assert_eq!(output.status.code(), Some(2));
+
+    let output = schema_command(&scratch.0, &["--version"]);
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("schema {}", env!("CARGO_PKG_VERSION"))
+    );
+    let output = schema_command(&scratch.0, &["check", "--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in [
+        "--config",
+        "--against",
+        "--operations",
+        "--format",
+        "--accept",
+    ] {
+        assert!(help.contains(option), "{option} in {help}");
+    }
+}
+
+#[test]
 fn cli_prints_hints_and_still_writes_the_supergraph() {
     let scratch = Scratch::new("hints");
     scratch.write(

@@ -1,6 +1,7 @@
 //! `docker-compose.yml` and `deploy/` cannot be run here (no container engine), so they are parsed and
-//! checked against the code: every subgraph and the router is a service built from its own package,
-//! listens where the others look for it, owns its own database, reaches the one Redis that carries the
+//! checked against the code: one image (deploy/Dockerfile builds the `shopgraph` binary once, runs it
+//! unprivileged, probes it with `shopgraph healthcheck`) serves every subgraph and the router, each
+//! with a command the binary accepts; every service listens where the others look for it, owns its own database, reaches the one Redis that carries the
 //! events (all on the same stream), and reads settings the code accepts — orders finds carts and
 //! products, notifications writes its mail to a volume its user may write.
 
@@ -62,24 +63,9 @@ fn every_subgraph_is_its_own_service_with_its_own_database() {
     let services = &compose["services"];
     let init =
         std::fs::read_to_string(root().join("deploy/postgres-init.sql")).expect("init script");
-    let dockerfile = std::fs::read_to_string(root().join("deploy/Dockerfile")).expect("Dockerfile");
-    assert!(dockerfile.contains("ARG PACKAGE") && dockerfile.contains("ARG BIN"));
     for (name, port) in shopgraph::SUBGRAPHS {
         let service = &services[name];
         assert!(service.is_mapping(), "no compose service for {name}");
-        let args = &service["build"]["args"];
-        assert_eq!(
-            args["PACKAGE"].as_str(),
-            Some(format!("shopgraph-{name}").as_str())
-        );
-        assert_eq!(args["BIN"].as_str(), Some(name));
-        let manifest =
-            std::fs::read_to_string(root().join(format!("subgraphs/{name}/Cargo.toml"))).unwrap();
-        assert!(manifest.contains(&format!("name = \"shopgraph-{name}\"")));
-        assert!(
-            manifest.contains(&format!("name = \"{name}\"")),
-            "{name} has a binary called {name}"
-        );
 
         let env = environment(service);
         // Compose refuses to start without JWT_SECRET, and the services run in production mode, where
@@ -133,12 +119,8 @@ fn every_subgraph_is_its_own_service_with_its_own_database() {
             config.jwt.secret, LONG_RANDOM_SECRET,
             "{name} takes JWT_SECRET from the environment"
         );
-        let health = service["healthcheck"]["test"].as_sequence().unwrap();
-        assert!(
-            health
-                .iter()
-                .any(|v| v.as_str() == Some(format!("http://localhost:{port}/ready").as_str()))
-        );
+        // The health probe asks /ready on the port of LISTEN_ADDR.
+        assert!(env.contains_key("LISTEN_ADDR"), "{name} sets LISTEN_ADDR");
     }
 }
 
@@ -252,12 +234,26 @@ fn notifications_writes_its_mail_to_a_volume() {
         "{volume} is declared"
     );
     // The image creates the directory for its unprivileged user, so the fresh volume is writable.
-    let dockerfile = std::fs::read_to_string(root().join("deploy/Dockerfile")).expect("Dockerfile");
+    let dockerfile = dockerfile();
     let dir = mail.dir.display().to_string();
+    let runtime = dockerfile.last().expect("a runtime stage");
+    let user = runtime.user().expect("the runtime stage sets USER");
     assert!(
-        dockerfile.contains(&format!("mkdir -p {dir}"))
-            && dockerfile.contains("chown -R shopgraph"),
-        "the Dockerfile creates {dir} for the service user"
+        dockerfile[0]
+            .run_commands()
+            .iter()
+            .any(|run| run.contains(&format!("install -d /out{dir}"))),
+        "the build stage creates {dir}"
+    );
+    assert!(
+        runtime
+            .instructions
+            .iter()
+            .any(|(keyword, args)| keyword == "COPY"
+                && args.contains(&format!("--chown={user}"))
+                && args.split_whitespace().any(|part| part.starts_with("/out")
+                    && dir.starts_with(part.trim_start_matches("/out")))),
+        "the runtime stage gives {dir} to the service user {user}"
     );
 }
 
@@ -265,10 +261,7 @@ fn notifications_writes_its_mail_to_a_volume() {
 fn the_router_finds_every_subgraph_and_the_supergraph() {
     let compose = compose();
     let router = &compose["services"]["router"];
-    assert_eq!(
-        router["build"]["args"]["PACKAGE"].as_str(),
-        Some("shopgraph-router")
-    );
+    assert_eq!(command(router), ["serve", "router"]);
     let env = environment(router);
     let mut config = RouterConfig::default();
     config
@@ -308,4 +301,244 @@ fn the_router_finds_every_subgraph_and_the_supergraph() {
             "the router starts after {name}"
         );
     }
+}
+
+/// One build stage or the runtime stage of a Dockerfile: its `FROM` line and its instructions
+/// (keyword in upper case, arguments with continuation lines joined).
+struct Stage {
+    from: String,
+    instructions: Vec<(String, String)>,
+}
+
+impl Stage {
+    fn run_commands(&self) -> Vec<&str> {
+        self.arguments("RUN")
+    }
+
+    fn arguments(&self, keyword: &str) -> Vec<&str> {
+        self.instructions
+            .iter()
+            .filter(|(k, _)| k == keyword)
+            .map(|(_, args)| args.as_str())
+            .collect()
+    }
+
+    /// The last `USER` of the stage.
+    fn user(&self) -> Option<&str> {
+        self.arguments("USER").last().copied()
+    }
+}
+
+/// `deploy/Dockerfile` split into stages (comments dropped, `\` continuations joined).
+fn dockerfile() -> Vec<Stage> {
+    let text = std::fs::read_to_string(root().join("deploy/Dockerfile")).expect("Dockerfile");
+    let mut logical = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('#') || (trimmed.is_empty() && current.is_empty()) {
+            continue;
+        }
+        match trimmed.strip_suffix('\\') {
+            Some(start) => {
+                current.push_str(start);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(trimmed);
+                logical.push(std::mem::take(&mut current));
+            }
+        }
+    }
+    let mut stages: Vec<Stage> = Vec::new();
+    for line in logical {
+        let (keyword, args) = line.split_once(char::is_whitespace).unwrap_or((&line, ""));
+        let keyword = keyword.to_ascii_uppercase();
+        let args = args.trim().to_owned();
+        if keyword == "FROM" {
+            stages.push(Stage {
+                from: args,
+                instructions: Vec::new(),
+            });
+        } else {
+            stages
+                .last_mut()
+                .unwrap_or_else(|| panic!("{keyword} before FROM"))
+                .instructions
+                .push((keyword, args));
+        }
+    }
+    stages
+}
+
+/// A JSON-array (exec form) argument, such as `["/usr/local/bin/shopgraph", "healthcheck"]`.
+fn exec_form(args: &str) -> Vec<String> {
+    serde_json::from_str(args).unwrap_or_else(|e| panic!("not exec form: {args}: {e}"))
+}
+
+fn command(service: &Value) -> Vec<&str> {
+    service["command"]
+        .as_sequence()
+        .expect("a command list")
+        .iter()
+        .map(|part| part.as_str().expect("a string"))
+        .collect()
+}
+
+#[test]
+fn one_image_builds_the_one_binary_and_runs_it_unprivileged() {
+    let stages = dockerfile();
+    assert_eq!(stages.len(), 2, "a build stage and a runtime stage");
+    let (build, runtime) = (&stages[0], &stages[1]);
+    assert!(build.from.ends_with(" AS build"), "{}", build.from);
+
+    // One cargo build, of the shopgraph binary only, reproducibly.
+    let builds: Vec<&str> = stages
+        .iter()
+        .flat_map(Stage::run_commands)
+        .filter(|run| run.contains("cargo build"))
+        .collect();
+    assert_eq!(builds.len(), 1, "{builds:?}");
+    for flag in ["--release", "--locked", "-p shopgraph", "--bin shopgraph"] {
+        assert!(builds[0].contains(flag), "{flag} in {}", builds[0]);
+    }
+    assert!(
+        builds[0]
+            .contains("install -D -m 0755 target/release/shopgraph /out/usr/local/bin/shopgraph")
+    );
+
+    // The runtime stage: no toolchain, the binary from the build stage, a user that is not root.
+    assert!(!runtime.from.contains("rust"), "{}", runtime.from);
+    assert!(
+        runtime
+            .instructions
+            .iter()
+            .all(|(keyword, _)| keyword != "RUN"),
+        "nothing runs at build time in the runtime image (it has no shell)"
+    );
+    assert!(runtime.arguments("COPY").iter().any(|args| {
+        args.starts_with("--from=build /out/usr/local/bin/shopgraph /usr/local/bin/shopgraph")
+    }));
+    let user = runtime.user().expect("USER in the runtime stage");
+    let uid = user.split(':').next().unwrap_or_default();
+    assert!(
+        !["", "0", "root"].contains(&uid),
+        "the service runs unprivileged, not as {user}"
+    );
+    let entrypoint = exec_form(runtime.arguments("ENTRYPOINT")[0]);
+    assert_eq!(entrypoint, ["/usr/local/bin/shopgraph"]);
+
+    // HEALTHCHECK runs the binary's own probe.
+    let healthcheck = runtime.arguments("HEALTHCHECK");
+    assert_eq!(healthcheck.len(), 1);
+    let probe = healthcheck[0]
+        .split_once("CMD ")
+        .map(|(_, cmd)| exec_form(cmd))
+        .expect("HEALTHCHECK … CMD [...]");
+    assert_eq!(probe, ["/usr/local/bin/shopgraph", "healthcheck"]);
+
+    // The build context: everything the build copies passes .dockerignore, nothing else does.
+    let ignore = std::fs::read_to_string(root().join(".dockerignore")).expect(".dockerignore");
+    let rules: Vec<&str> = ignore
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect();
+    assert_eq!(
+        rules.first(),
+        Some(&"*"),
+        "everything is ignored unless allowed"
+    );
+    let allowed: Vec<&str> = rules
+        .iter()
+        .filter_map(|rule| rule.strip_prefix('!'))
+        .collect();
+    for needed in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "src/main.rs",
+        "subgraphs/kit/Cargo.toml",
+        "schema/supergraph.graphql",
+        "router/Cargo.toml",
+    ] {
+        assert!(root().join(needed).exists(), "{needed}");
+        assert!(
+            allowed
+                .iter()
+                .any(|rule| needed.starts_with(rule.trim_end_matches('/'))),
+            "{needed} reaches the build"
+        );
+    }
+    for kept_out in ["**/target", "**/node_modules", "router/fuzz"] {
+        assert!(rules.contains(&kept_out), "{kept_out} is ignored");
+    }
+    for member in ["tests", "data", ".git", "docker-compose.yml"] {
+        assert!(
+            !allowed.iter().any(|rule| rule.starts_with(member)),
+            "{member}"
+        );
+    }
+}
+
+#[test]
+fn every_service_runs_the_one_image_with_a_command_the_binary_accepts() {
+    let compose = compose();
+    let services = compose["services"].as_mapping().expect("services");
+    let mut runs = Vec::new();
+    for (name, service) in services {
+        let name = name.as_str().expect("service name");
+        if ["postgres", "redis"].contains(&name) {
+            continue;
+        }
+        assert_eq!(service["image"].as_str(), Some("shopgraph:local"), "{name}");
+        assert_eq!(service["build"]["context"].as_str(), Some("."), "{name}");
+        assert_eq!(
+            service["build"]["dockerfile"].as_str(),
+            Some("deploy/Dockerfile"),
+            "{name}"
+        );
+        assert!(
+            service["build"]["args"].is_null(),
+            "{name}: one build, no per-service arguments"
+        );
+        let command = command(service);
+        assert_eq!(command, ["serve", name], "{name}");
+        // The binary accepts the command (clap checks the service name before --help answers).
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_shopgraph"))
+            .args(&command)
+            .arg("--help")
+            .output()
+            .expect("shopgraph runs");
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let health: Vec<&str> = service["healthcheck"]["test"]
+            .as_sequence()
+            .expect("health check")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert_eq!(
+            health,
+            ["CMD", "/usr/local/bin/shopgraph", "healthcheck"],
+            "{name}"
+        );
+        runs.push(name);
+    }
+    let mut expected: Vec<&str> = shopgraph::SUBGRAPHS.iter().map(|(name, _)| *name).collect();
+    expected.push("router");
+    runs.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(
+        runs, expected,
+        "every subgraph and the router, nothing else"
+    );
+    // A command the binary does not know would fail the same check.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_shopgraph"))
+        .args(["serve", "payments", "--help"])
+        .output()
+        .expect("shopgraph runs");
+    assert!(!output.status.success());
 }

@@ -3,16 +3,18 @@
 //! through the router on the one-process stack (`checkout`, `contention`, `payment_failures`,
 //! `idempotency`, `redelivery`), the services as separate processes over PostgreSQL and Redis with
 //! crashes (`processes`), the deployment files rendered and checked against the code
-//! (`deployment`), the start-up refusal of weak secrets (`start_checks`), and the credential limits
-//! seen through the router (`credentials`).
+//! (`deployment`, `kubernetes`), the start-up refusal of weak secrets (`start_checks`), and the credential limits
+//! seen through the router (`credentials`), and the command line (`cli`).
 
 mod catalogue;
 mod checkout;
+mod cli;
 mod contention;
 mod credentials;
 mod deployment;
 mod e2e;
 mod idempotency;
+mod kubernetes;
 mod payment_failures;
 mod processes;
 mod redelivery;

@@ -1,9 +1,10 @@
 //! The router's tests, in one binary: behaviour against small real subgraphs and plan snapshots
 //! (`basics`), the federation conformance suite (`conformance`), the attacks the router must
-//! survive (`hostile`), the fuzzers' inputs replayed (`fuzz_corpus`), with the mock subgraphs in
-//! `support`.
+//! survive (`hostile`), the command line (`cli`), the fuzzers' inputs replayed (`fuzz_corpus`),
+//! with the mock subgraphs in `support`.
 
 mod basics;
+mod cli;
 mod conformance;
 mod fuzz_corpus;
 mod hostile;
