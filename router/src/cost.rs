@@ -5,7 +5,9 @@
 //! `limit`, or `@listSize(slicingArguments:)`), `@listSize(assumedSize:)`, or a configured default.
 //! A field with a slicing argument that returns a connection object passes the size to the list
 //! fields of that object (`@listSize(sizedFields:)`, or all of them). Abstract selections cost as
-//! much as their most expensive object type; each mutation root field adds 10.
+//! much as their most expensive object type; each mutation root field adds 10. An argument given a
+//! value adds its `@cost(weight:)` once to its field (not per list item), and so does every input
+//! object field given a value inside it, at any depth.
 
 use std::collections::HashMap;
 
@@ -35,6 +37,10 @@ pub struct CostModel {
     field_weights: HashMap<(Name, Name), f64>,
     type_weights: HashMap<Name, f64>,
     list_sizes: HashMap<(Name, Name), ListSize>,
+    /// `@cost` of field arguments: (type, field, argument) → weight.
+    argument_weights: HashMap<(Name, Name, Name), f64>,
+    /// `@cost` of input object fields: (input type, field) → weight.
+    input_field_weights: HashMap<(Name, Name), f64>,
     default_list_size: f64,
     slicing_arguments: Vec<String>,
 }
@@ -97,7 +103,17 @@ impl CostModel {
                 }
                 ExtendedType::Scalar(scalar) => (None, &scalar.directives),
                 ExtendedType::Enum(e) => (None, &e.directives),
-                _ => continue,
+                ExtendedType::InputObject(input) => {
+                    for (field_name, field) in &input.fields {
+                        if let Some(w) = weight(&field.directives) {
+                            model
+                                .input_field_weights
+                                .insert((type_name.clone(), field_name.clone()), w);
+                        }
+                    }
+                    continue;
+                }
+                ExtendedType::Union(_) => continue,
             };
             let type_directives: ast::DirectiveList =
                 directives.iter().map(|d| d.node.clone()).collect();
@@ -108,6 +124,14 @@ impl CostModel {
                 let key = (type_name.clone(), field_name.clone());
                 if let Some(w) = weight(&field.directives) {
                     model.field_weights.insert(key.clone(), w);
+                }
+                for argument in &field.arguments {
+                    if let Some(w) = weight(&argument.directives) {
+                        model.argument_weights.insert(
+                            (type_name.clone(), field_name.clone(), argument.name.clone()),
+                            w,
+                        );
+                    }
                 }
                 if let Some(list_size) = field
                     .directives
@@ -204,7 +228,7 @@ struct SizedBy<'a> {
     fields: &'a [String],
 }
 
-impl Estimator<'_> {
+impl<'a> Estimator<'a> {
     fn set(&mut self, set: &FieldSet, sized: Option<SizedBy<'_>>) -> f64 {
         let mut total = 0.0;
         for field in &set.fields {
@@ -263,15 +287,75 @@ impl Estimator<'_> {
                 most
             }
         };
+        let arguments = self.arguments_cost(parent, field);
         if is_list {
             let size = slicing
                 .or(size_from_parent)
                 .or_else(|| list_size.and_then(|l| l.assumed_size))
                 .unwrap_or(self.model.default_list_size);
-            size.max(0.0) * (base + children)
+            arguments + size.max(0.0) * (base + children)
         } else {
-            base + children
+            arguments + base + children
         }
+    }
+
+    /// What the arguments given to `field` weigh, their input object fields included.
+    fn arguments_cost(&mut self, parent: &Name, field: &Field) -> f64 {
+        if self.model.argument_weights.is_empty() && self.model.input_field_weights.is_empty() {
+            return 0.0;
+        }
+        let Ok(definition) = self.schema.type_field(parent, &field.name) else {
+            return 0.0;
+        };
+        let mut total = 0.0;
+        for argument in &field.arguments {
+            let Some(value) = self.resolve(Given::Literal(&argument.value)) else {
+                continue;
+            };
+            let key = (parent.clone(), field.name.clone(), argument.name.clone());
+            total += self
+                .model
+                .argument_weights
+                .get(&key)
+                .copied()
+                .unwrap_or(0.0);
+            if let Some(input) = definition.argument_by_name(&argument.name) {
+                total += self.input_cost(input.ty.inner_named_type(), value);
+            }
+        }
+        total
+    }
+
+    /// What the fields given inside an input value of type `type_name` weigh, at any depth.
+    fn input_cost<'v>(&mut self, type_name: &Name, value: Given<'v>) -> f64
+    where
+        'a: 'v,
+    {
+        let Some(ExtendedType::InputObject(input)) = self.schema.types.get(type_name) else {
+            return 0.0;
+        };
+        let mut total = 0.0;
+        for (field_name, item) in value.entries() {
+            let Some(item) = self.resolve(item) else {
+                continue;
+            };
+            let Some(definition) = input.fields.get(field_name.as_str()) else {
+                continue;
+            };
+            total += self
+                .model
+                .input_field_weights
+                .get(&(type_name.clone(), definition.name.clone()))
+                .copied()
+                .unwrap_or(0.0);
+            let nested = definition.ty.inner_named_type().clone();
+            total += item
+                .items()
+                .into_iter()
+                .map(|element| self.input_cost(&nested, element))
+                .sum::<f64>();
+        }
+        total
     }
 
     /// The largest value of the field's slicing arguments (given, or their schema defaults).
@@ -299,6 +383,25 @@ impl Estimator<'_> {
         size
     }
 
+    /// The value itself with variables looked up; `None` when it is null or an unset variable.
+    fn resolve<'v>(&mut self, value: Given<'v>) -> Option<Given<'v>>
+    where
+        'a: 'v,
+    {
+        let variables: &'v JsonMap = self.variables;
+        match value {
+            Given::Literal(ast::Value::Null) | Given::Json(JsonValue::Null) => None,
+            Given::Literal(ast::Value::Variable(name)) => {
+                self.uses_variables = true;
+                match variables.get(name.as_str()) {
+                    None | Some(JsonValue::Null) => None,
+                    Some(json) => Some(Given::Json(json)),
+                }
+            }
+            other => Some(other),
+        }
+    }
+
     fn argument_number(&mut self, value: &ast::Value) -> Option<f64> {
         match value {
             ast::Value::Variable(name) => {
@@ -316,5 +419,40 @@ impl Estimator<'_> {
         let definition = self.schema.type_field(parent, field).ok()?;
         let argument = definition.argument_by_name(argument)?;
         argument.default_value.as_deref().and_then(number)
+    }
+}
+
+/// A value given in the operation: written in it, or a variable's JSON.
+#[derive(Clone, Copy)]
+enum Given<'v> {
+    Literal(&'v ast::Value),
+    Json(&'v JsonValue),
+}
+
+impl<'v> Given<'v> {
+    /// The entries of an input object value (none for anything else).
+    fn entries(self) -> Vec<(String, Given<'v>)> {
+        match self {
+            Given::Literal(ast::Value::Object(fields)) => fields
+                .iter()
+                .map(|(name, value)| (name.to_string(), Given::Literal(value)))
+                .collect(),
+            Given::Json(JsonValue::Object(fields)) => fields
+                .iter()
+                .map(|(name, value)| (name.as_str().to_owned(), Given::Json(value)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The elements of a list value, or the value itself.
+    fn items(self) -> Vec<Given<'v>> {
+        match self {
+            Given::Literal(ast::Value::List(items)) => {
+                items.iter().map(|item| Given::Literal(item)).collect()
+            }
+            Given::Json(JsonValue::Array(items)) => items.iter().map(Given::Json).collect(),
+            other => vec![other],
+        }
     }
 }

@@ -833,3 +833,75 @@ async fn mutations_tell_the_subgraph_the_client_address_and_queries_stay_shareab
         "203.0.113.9"
     );
 }
+
+#[tokio::test]
+async fn argument_and_input_field_weights_count_once_per_field_when_given() {
+    let subgraph = r#"
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost"])
+type Query {
+  search(filter: Filter, exact: Boolean @cost(weight: 50)): [Item!]!
+}
+input Filter {
+  text: String @cost(weight: 7)
+  nested: [Filter!]
+}
+type Item @key(fields: "id") {
+  id: ID!
+}
+"#;
+    let supergraph = compose(&[("search", subgraph)]);
+    assert!(supergraph.contains("@cost(weight: 7)"), "{supergraph}");
+    let parsed = Supergraph::parse(&supergraph, "supergraph.graphql").unwrap();
+    let model = shopgraph_router::cost::CostModel::new(&parsed.schema, &Default::default());
+    let estimate = |query: &str, variables: Value| {
+        let document =
+            shopgraph_router::operation::parse_and_validate(&parsed.api_schema, query, 30_000)
+                .unwrap();
+        let operation = shopgraph_router::operation::select_operation(&document, None).unwrap();
+        let variables = match variables {
+            Value::Object(map) => serde_json::from_value(Value::Object(map)).unwrap(),
+            _ => Default::default(),
+        };
+        let normalized = shopgraph_router::operation::normalize::normalize(
+            &parsed, &document, operation, &variables, 2_000,
+        )
+        .unwrap();
+        model.estimate(&parsed.api_schema, &normalized, &variables)
+    };
+    // Ten items (the default list size) of weight 1; arguments count once, not per item.
+    assert_eq!(estimate("{ search { id } }", json!({})).cost, 10.0);
+    assert_eq!(
+        estimate("{ search(exact: true) { id } }", json!({})).cost,
+        60.0
+    );
+    assert_eq!(
+        estimate("{ search(exact: null) { id } }", json!({})).cost,
+        10.0
+    );
+    assert_eq!(
+        estimate("{ search(filter: { text: \"a\" }) { id } }", json!({})).cost,
+        17.0
+    );
+    assert_eq!(
+        estimate(
+            "{ search(filter: { nested: [{ text: \"a\" }, { text: \"b\" }] }) { id } }",
+            json!({})
+        )
+        .cost,
+        24.0
+    );
+    let with_variable = estimate(
+        "query ($f: Filter) { search(filter: $f) { id } }",
+        json!({ "f": { "text": "x", "nested": [{ "text": "y" }] } }),
+    );
+    assert_eq!(with_variable.cost, 24.0);
+    assert!(with_variable.uses_variables);
+    assert_eq!(
+        estimate(
+            "query ($f: Filter) { search(filter: $f) { id } }",
+            json!({})
+        )
+        .cost,
+        10.0
+    );
+}
