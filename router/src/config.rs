@@ -2,8 +2,9 @@
 //! `CONFIG_FILE`), then overridden by environment variables (`LISTEN_ADDR`, `SUPERGRAPH_PATH`,
 //! `SUBGRAPH_<NAME>_URL`, `SUBGRAPH_SECRET`, `LOG_FORMAT`). Unknown keys are errors. Every protection
 //! (operation limits, cost, rate limits, traffic shaping, cache sizes, browser safety) is on by default
-//! with values that are safe on the internet; the sections below document each key, and
-//! `deploy/router.toml` is an example file with every key at its default.
+//! with values that are safe on the internet, and so is live reload of the watched supergraph; the
+//! sections below document each key, and `deploy/router.toml` is an example file with every key at its
+//! default.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -2,12 +2,14 @@
 //! GraphiQL for browsers on `GET /graphql`, `/health`, `/ready` and Prometheus `/metrics`. Every
 //! GraphQL request passes [`crate::admission`] (rate limits, CSRF prevention, concurrency) and runs
 //! under the whole-request deadline; CORS comes from tower-http when origins are configured. Building
-//! the app reads the supergraph and resolves each subgraph's endpoint from it and the configuration.
+//! the app reads the supergraph and resolves each subgraph's endpoint from it and the configuration;
+//! each request runs on the pipeline [`crate::reload`] serves at the moment it starts.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apollo_compiler::response::JsonMap;
@@ -185,8 +187,19 @@ fn live_pipeline(
         deduplicate_inbound: config.deduplicate_inbound,
     };
     let config = config.clone();
+    // A subgraph keeps its connection budget across reloads: requests still running on the old
+    // pipeline and those on the new one share it.
+    let permits: Mutex<HashMap<String, Arc<Semaphore>>> = Mutex::default();
     let build: Arc<BuildPipeline> = Arc::new(move |supergraph: Supergraph| {
-        let endpoints = endpoints(&supergraph, &config)?;
+        let mut endpoints = endpoints(&supergraph, &config)?;
+        let mut budgets = permits.lock().unwrap_or_else(|e| e.into_inner());
+        for endpoint in &mut endpoints {
+            let budget = budgets
+                .entry(endpoint.name.clone())
+                .or_insert_with(|| Arc::clone(&endpoint.permits));
+            endpoint.permits = Arc::clone(budget);
+        }
+        drop(budgets);
         Ok(Pipeline::new(
             Arc::new(supergraph),
             endpoints,
