@@ -106,8 +106,13 @@ impl LivePipeline {
     pub async fn offer(&self, sdl: String, origin: &str) -> Outcome {
         let _one = self.reloading.lock().await;
         let hash = schema_hash(&sdl);
-        if hash == lock(&self.status).hash {
-            return Outcome::Unchanged;
+        {
+            let mut status = lock(&self.status);
+            if hash == status.hash {
+                // The source is back to what is served: nothing is refused any more.
+                status.last_error = None;
+                return Outcome::Unchanged;
+            }
         }
         let build = Arc::clone(&self.build);
         let name = origin.to_owned();
@@ -241,7 +246,7 @@ pub fn watch_file(
 
 fn watch_error(directory: &Path, error: &notify::Error) -> RouterError {
     RouterError::Config(format!(
-        "cannot watch {} for supergraph changes: {error}",
+        "cannot watch {} for supergraph changes: {error} (reload.watch = false serves without watching)",
         directory.display()
     ))
 }

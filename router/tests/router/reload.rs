@@ -406,7 +406,16 @@ async fn a_bad_supergraph_is_refused_and_reported_while_the_old_one_serves() {
         "1"
     );
 
-    // A good one afterwards is served, and clears the report.
+    // Putting back the one served clears the report.
+    dir.publish(&v2);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while router.get("/ready").await.1.contains("refused") {
+        assert!(Instant::now() < deadline, "the refusal stayed reported");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(router.version_of(NEW_FIELD).await, Ok(Version::V2));
+
+    // A good new one is served.
     dir.publish(&v1);
     router.wait_for(Version::V1).await;
     let (_, ready) = router.get("/ready").await;
