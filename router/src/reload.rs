@@ -18,7 +18,7 @@ use http::{HeaderValue, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::http::RouterError;
@@ -27,6 +27,9 @@ use crate::supergraph::Supergraph;
 
 /// Builds the pipeline over a supergraph with the router's configuration.
 pub type BuildPipeline = dyn Fn(Supergraph) -> Result<Pipeline, RouterError> + Send + Sync;
+
+/// Lines of a refusal `/ready` shows.
+const READY_ERROR_LINES: usize = 12;
 
 /// Largest supergraph a poll accepts.
 const MAX_SUPERGRAPH_BYTES: usize = 64 * 1024 * 1024;
@@ -44,6 +47,8 @@ struct Status {
     hash: u64,
     origin: String,
     last_error: Option<String>,
+    /// The last refused text, so the same text is not refused (and counted) twice in a row.
+    refused_hash: Option<u64>,
 }
 
 /// The pipeline being served, and how its reloads went.
@@ -85,6 +90,7 @@ impl LivePipeline {
                 hash,
                 origin,
                 last_error: None,
+                refused_hash: None,
             }),
             successes: AtomicU64::new(0),
             failures: AtomicU64::new(0),
@@ -111,9 +117,14 @@ impl LivePipeline {
             if hash == status.hash {
                 // The source is back to what is served: nothing is refused any more.
                 status.last_error = None;
+                status.refused_hash = None;
                 return Outcome::Unchanged;
             }
+            if status.refused_hash == Some(hash) {
+                return Outcome::Refused;
+            }
         }
+        let started = std::time::Instant::now();
         let build = Arc::clone(&self.build);
         let name = origin.to_owned();
         let built = tokio::task::spawn_blocking(move || {
@@ -130,11 +141,18 @@ impl LivePipeline {
                 status.hash = hash;
                 status.origin = origin.to_owned();
                 status.last_error = None;
-                tracing::info!(origin, hash = %format!("{hash:016x}"), "supergraph reloaded");
+                status.refused_hash = None;
+                tracing::info!(
+                    origin,
+                    hash = %format!("{hash:016x}"),
+                    build_ms = started.elapsed().as_millis(),
+                    "supergraph reloaded"
+                );
                 Outcome::Reloaded
             }
             Err(message) => {
                 self.refuse(origin, &message);
+                lock(&self.status).refused_hash = Some(hash);
                 Outcome::Refused
             }
         }
@@ -177,8 +195,15 @@ impl LivePipeline {
         );
         if let Some(error) = &status.last_error {
             text.push_str("last reload refused (the previous supergraph serves): ");
-            text.push_str(error);
-            text.push('\n');
+            // The start of the error; the log has all of it.
+            let mut lines = error.lines();
+            for line in lines.by_ref().take(READY_ERROR_LINES) {
+                text.push_str(line);
+                text.push('\n');
+            }
+            if lines.next().is_some() {
+                text.push_str("… (the rest is in the log)\n");
+            }
         }
         text
     }
@@ -200,10 +225,11 @@ pub fn watch_file(
     let (changes, mut changed) = tokio::sync::mpsc::unbounded_channel::<()>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let relevant = match event {
-            // Our own reads are access events; only a finished write is a change.
+            // Our own reads are access events (and may touch the access time); only a finished
+            // write is a change.
             Ok(event) => match event.kind {
                 EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-                EventKind::Access(_) => false,
+                EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => false,
                 _ => true,
             },
             Err(_) => true,

@@ -406,6 +406,16 @@ async fn a_bad_supergraph_is_refused_and_reported_while_the_old_one_serves() {
         "1"
     );
 
+    // The same text published again is not refused (or counted) again.
+    dir.publish(&v1[..v1.len() / 2]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        router
+            .metric("shopgraph_router_supergraph_reloads_total{result=\"failure\"}")
+            .await,
+        "1"
+    );
+
     // Putting back the one served clears the report.
     dir.publish(&v2);
     let deadline = Instant::now() + Duration::from_secs(15);
