@@ -244,6 +244,7 @@ pub fn watch_file(
         .map_err(|e| watch_error(&directory, &e))?;
     let weak: Weak<LivePipeline> = Arc::downgrade(live);
     let origin = path.display().to_string();
+    tracing::info!(supergraph = origin, "watching the supergraph for changes");
     runtime.spawn(async move {
         let _watcher = watcher;
         while changed.recv().await.is_some() {
@@ -295,6 +296,11 @@ pub fn poll_url(
     }
     let weak = Arc::downgrade(live);
     let origin = url.to_owned();
+    tracing::info!(
+        url,
+        interval_ms = interval.as_millis(),
+        "polling for the supergraph"
+    );
     runtime.spawn(async move {
         let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
         let mut etag: Option<HeaderValue> = None;
