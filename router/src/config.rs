@@ -2,8 +2,9 @@
 //! `CONFIG_FILE`), then overridden by environment variables (`LISTEN_ADDR`, `SUPERGRAPH_PATH`,
 //! `SUBGRAPH_<NAME>_URL`, `SUBGRAPH_SECRET`, `LOG_FORMAT`). Unknown keys are errors. Every protection
 //! (operation limits, cost, rate limits, traffic shaping, cache sizes, browser safety) is on by default
-//! with values that are safe on the internet; the sections below document each key, and
-//! `deploy/router.toml` is an example file with every key at its default.
+//! with values that are safe on the internet, and so is live reload of the watched supergraph; the
+//! sections below document each key, and `deploy/router.toml` is an example file with every key at its
+//! default.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -56,6 +57,7 @@ pub struct RouterConfig {
     pub cache: CacheConfig,
     pub csrf: CsrfConfig,
     pub cors: CorsConfig,
+    pub reload: ReloadConfig,
 }
 
 /// Limits on the client's operation, checked before planning.
@@ -262,6 +264,35 @@ impl Default for CorsConfig {
     }
 }
 
+/// Live supergraph reload. A new supergraph is parsed, validated and planned for off the request
+/// path, then served by the next requests; requests in flight finish on the one they started with.
+/// A supergraph that fails is refused and the one before keeps serving.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReloadConfig {
+    /// Watch the `supergraph` file (through its directory, so the symlink swap of a Kubernetes
+    /// ConfigMap update is seen too) and serve each new version.
+    pub watch: bool,
+    /// Quiet time after the last change in the directory before the file is read again.
+    pub debounce_ms: u64,
+    /// An `http://` URL polled for the supergraph with `If-None-Match` (the served `ETag`). The
+    /// file is still read at start-up; what the URL serves replaces it.
+    pub poll_url: Option<String>,
+    /// Time between two polls of `poll_url`.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for ReloadConfig {
+    fn default() -> Self {
+        ReloadConfig {
+            watch: true,
+            debounce_ms: 250,
+            poll_url: None,
+            poll_interval_ms: 10_000,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SubgraphConfig {
@@ -298,6 +329,7 @@ impl Default for RouterConfig {
             cache: CacheConfig::default(),
             csrf: CsrfConfig::default(),
             cors: CorsConfig::default(),
+            reload: ReloadConfig::default(),
         }
     }
 }

@@ -2,12 +2,14 @@
 //! GraphiQL for browsers on `GET /graphql`, `/health`, `/ready` and Prometheus `/metrics`. Every
 //! GraphQL request passes [`crate::admission`] (rate limits, CSRF prevention, concurrency) and runs
 //! under the whole-request deadline; CORS comes from tower-http when origins are configured. Building
-//! the app reads the supergraph and resolves each subgraph's endpoint from it and the configuration.
+//! the app reads the supergraph and resolves each subgraph's endpoint from it and the configuration;
+//! each request runs on the pipeline [`crate::reload`] serves at the moment it starts.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use apollo_compiler::response::JsonMap;
@@ -28,6 +30,7 @@ use crate::execute::subgraph_client::{ClientOptions, forwarded_headers};
 use crate::execute::{SubgraphClient, SubgraphEndpoint};
 use crate::graphql_error::{GraphqlError, codes};
 use crate::pipeline::{GraphqlRequest, GraphqlResponse, Pipeline, PipelineOptions, RequestPolicy};
+use crate::reload::{self, BuildPipeline, LivePipeline};
 use crate::respond;
 use crate::supergraph::{Supergraph, SupergraphError};
 
@@ -61,7 +64,7 @@ pub enum RouterError {
 }
 
 struct AppState {
-    pipeline: Arc<Pipeline>,
+    live: Arc<LivePipeline>,
     propagate: Vec<HeaderName>,
     max_request_bytes: usize,
     expose_query_plan: bool,
@@ -87,7 +90,9 @@ struct Metrics {
     actual_cost_total: AtomicU64,
 }
 
-/// Reads the supergraph named in `config` and builds the router.
+/// Reads the supergraph named in `config` and builds the router; with `reload.watch` the file is
+/// watched and with `reload.poll_url` the URL polled, each new valid supergraph being served live.
+/// Watching needs a Tokio runtime.
 pub fn app(config: &RouterConfig) -> Result<Router, RouterError> {
     let sdl = std::fs::read_to_string(&config.supergraph).map_err(|source| {
         RouterError::ReadSupergraph {
@@ -95,30 +100,62 @@ pub fn app(config: &RouterConfig) -> Result<Router, RouterError> {
             source,
         }
     })?;
+    let origin = config.supergraph.display().to_string();
     let supergraph =
-        Supergraph::parse(&sdl, &config.supergraph.display().to_string()).map_err(|source| {
-            RouterError::Supergraph {
-                path: config.supergraph.clone(),
-                source,
-            }
+        Supergraph::parse(&sdl, &origin).map_err(|source| RouterError::Supergraph {
+            path: config.supergraph.clone(),
+            source,
         })?;
-    app_from_supergraph(supergraph, config)
+    let live = live_pipeline(supergraph, reload::schema_hash(&sdl), origin, config)?;
+    let reloading = &config.reload;
+    if reloading.watch || reloading.poll_url.is_some() {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            RouterError::Config(String::from(
+                "live supergraph reload needs a Tokio runtime (or set reload.watch = false)",
+            ))
+        })?;
+        if reloading.watch {
+            reload::watch_file(
+                &live,
+                config.supergraph.clone(),
+                Duration::from_millis(reloading.debounce_ms),
+                &runtime,
+            )?;
+        }
+        if let Some(url) = &reloading.poll_url {
+            reload::poll_url(
+                &live,
+                url,
+                Duration::from_millis(reloading.poll_interval_ms.max(1)),
+                &runtime,
+            )?;
+        }
+    }
+    router_over(live, config)
 }
 
-/// Builds the router over an already loaded supergraph.
+/// Builds the router over an already loaded supergraph (served as it is: no reload).
 pub fn app_from_supergraph(
     supergraph: Supergraph,
     config: &RouterConfig,
 ) -> Result<Router, RouterError> {
-    let endpoints = endpoints(&supergraph, config)?;
-    let propagate = config
-        .propagate_headers
-        .iter()
-        .map(|name| {
-            HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
-                .map_err(|_| RouterError::HeaderName(name.clone()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let hash = reload::schema_hash(&supergraph.schema.to_string());
+    let live = live_pipeline(
+        supergraph,
+        hash,
+        String::from("the embedded supergraph"),
+        config,
+    )?;
+    router_over(live, config)
+}
+
+/// The first pipeline, and how the next ones are built (same subgraph client, same options).
+fn live_pipeline(
+    supergraph: Supergraph,
+    hash: u64,
+    origin: String,
+    config: &RouterConfig,
+) -> Result<Arc<LivePipeline>, RouterError> {
     let mut secret_headers = Vec::new();
     if let Some(secret) = &config.subgraph_secret {
         let name = HeaderName::from_bytes(
@@ -149,6 +186,41 @@ pub fn app_from_supergraph(
         expose_subgraph_errors: config.expose_subgraph_errors,
         deduplicate_inbound: config.deduplicate_inbound,
     };
+    let config = config.clone();
+    // A subgraph keeps its connection budget across reloads: requests still running on the old
+    // pipeline and those on the new one share it.
+    let permits: Mutex<HashMap<String, Arc<Semaphore>>> = Mutex::default();
+    let build: Arc<BuildPipeline> = Arc::new(move |supergraph: Supergraph| {
+        let mut endpoints = endpoints(&supergraph, &config)?;
+        let mut budgets = permits.lock().unwrap_or_else(|e| e.into_inner());
+        for endpoint in &mut endpoints {
+            let budget = budgets
+                .entry(endpoint.name.clone())
+                .or_insert_with(|| Arc::clone(&endpoint.permits));
+            endpoint.permits = Arc::clone(budget);
+        }
+        drop(budgets);
+        Ok(Pipeline::new(
+            Arc::new(supergraph),
+            endpoints,
+            client.clone(),
+            options.clone(),
+        ))
+    });
+    let first = build(supergraph)?;
+    Ok(Arc::new(LivePipeline::new(first, hash, origin, build)))
+}
+
+/// The HTTP routes over a live pipeline.
+fn router_over(live: Arc<LivePipeline>, config: &RouterConfig) -> Result<Router, RouterError> {
+    let propagate = config
+        .propagate_headers
+        .iter()
+        .map(|name| {
+            HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes())
+                .map_err(|_| RouterError::HeaderName(name.clone()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let admission = Admission::new(
         &config.csrf,
         &config.rate_limit,
@@ -156,12 +228,7 @@ pub fn app_from_supergraph(
     )
     .map_err(RouterError::HeaderName)?;
     let state = Arc::new(AppState {
-        pipeline: Arc::new(Pipeline::new(
-            Arc::new(supergraph),
-            endpoints,
-            client,
-            options,
-        )),
+        live,
         propagate,
         max_request_bytes: config.max_request_bytes,
         expose_query_plan: config.expose_query_plan,
@@ -172,7 +239,7 @@ pub fn app_from_supergraph(
     let mut router = Router::new()
         .route("/graphql", get(get_graphql).post(post_graphql))
         .route("/health", get(|| async { "ok" }))
-        .route("/ready", get(|| async { "ready" }))
+        .route("/ready", get(ready))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(config.max_request_bytes))
         .with_state(state);
@@ -180,6 +247,11 @@ pub fn app_from_supergraph(
         router = router.layer(cors);
     }
     Ok(router)
+}
+
+/// Ready while a supergraph serves; the detail names it and the last refused reload.
+async fn ready(State(state): State<Arc<AppState>>) -> String {
+    state.live.ready_text()
 }
 
 /// The CORS layer, when origins are configured.
@@ -438,7 +510,9 @@ async fn run(
         want_plan,
         client_address,
     };
-    let run = state.pipeline.run_shared(request, forwarded, policy);
+    // Read once: the request finishes on this pipeline whatever reloads meanwhile.
+    let pipeline = state.live.current();
+    let run = pipeline.run_shared(request, forwarded, policy);
     let response = match tokio::time::timeout(state.request_timeout, run).await {
         Ok(response) => response,
         Err(_) => {
@@ -584,7 +658,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         m.costed.load(Ordering::Relaxed),
         m.estimated_cost_total.load(Ordering::Relaxed),
         m.actual_cost_total.load(Ordering::Relaxed),
-    );
+    ) + &state.live.metrics_text();
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }
 

@@ -3,7 +3,8 @@
 //! subgraph fetches (cached), [`execute`] runs them, and [`respond`] writes exactly the requested
 //! shape as JSON. [`supergraph`] is the model everything consults; [`config`] says how to run.
 //! Before a request reaches the pipeline, [`admission`] decides whether it may enter; [`cost`]
-//! estimates what an operation will cost; [`server`] serves the app with connection-level limits.
+//! estimates what an operation will cost; [`server`] serves the app with connection-level limits;
+//! [`reload`] swaps in a new supergraph while serving.
 
 pub mod admission;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod http;
 pub mod operation;
 pub mod pipeline;
 pub mod plan;
+pub mod reload;
 pub mod respond;
 pub mod server;
 pub mod supergraph;

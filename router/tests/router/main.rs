@@ -1,6 +1,6 @@
 //! The router's tests, in one binary: behaviour against small real subgraphs and plan snapshots
 //! (`basics`), the federation conformance suite (`conformance`), the attacks the router must
-//! survive (`hostile`), the command line (`cli`), the fuzzers' inputs replayed (`fuzz_corpus`),
+//! survive (`hostile`), live supergraph reload under load (`reload`), the command line (`cli`), the fuzzers' inputs replayed (`fuzz_corpus`),
 //! with the mock subgraphs in `support`.
 
 mod basics;
@@ -8,4 +8,5 @@ mod cli;
 mod conformance;
 mod fuzz_corpus;
 mod hostile;
+mod reload;
 mod support;
