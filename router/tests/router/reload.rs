@@ -15,7 +15,7 @@ use shopgraph_router::RouterConfig;
 use crate::conformance::compose;
 use crate::support::{Behaviour, Concurrency, Dataset, MockSubgraph};
 
-const PRODUCTS: &str = r#"
+pub(crate) const PRODUCTS: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
 
 type Query {
@@ -28,7 +28,7 @@ type Product @key(fields: "upc") {
 }
 "#;
 
-const INVENTORY_V1: &str = r#"
+pub(crate) const INVENTORY_V1: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
 
 type Product @key(fields: "upc") {
@@ -38,7 +38,7 @@ type Product @key(fields: "upc") {
 "#;
 
 /// Version 2 adds `weight`.
-const INVENTORY_V2: &str = r#"
+pub(crate) const INVENTORY_V2: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
 
 type Product @key(fields: "upc") {
@@ -49,10 +49,10 @@ type Product @key(fields: "upc") {
 "#;
 
 /// Valid under both supergraphs, answered the same by both.
-const COMMON: &str = "{ topProducts { upc name inStock } }";
+pub(crate) const COMMON: &str = "{ topProducts { upc name inStock } }";
 const COMMON_ANSWER: &str = r#"{"data":{"topProducts":[{"upc":"1","name":"Table","inStock":true},{"upc":"2","name":"Chair","inStock":false}]}}"#;
 /// Only valid under version 2.
-const NEW_FIELD: &str = "{ topProducts { upc weight } }";
+pub(crate) const NEW_FIELD: &str = "{ topProducts { upc weight } }";
 const NEW_FIELD_ANSWER: &str =
     r#"{"data":{"topProducts":[{"upc":"1","weight":10},{"upc":"2","weight":4}]}}"#;
 const FIELDS: &str = r#"{ __type(name: "Product") { fields { name } } }"#;
@@ -66,7 +66,7 @@ fn supergraphs() -> (String, String) {
 
 /// Which supergraph a response belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Version {
+pub(crate) enum Version {
     V1,
     V2,
     /// The answer both give.
@@ -130,7 +130,7 @@ impl Drop for ConfigMapDir {
 }
 
 /// The router over the watched directory, with its two mock subgraphs.
-struct LiveRouter {
+pub(crate) struct LiveRouter {
     base: String,
     http: reqwest::Client,
     /// products, inventory.
@@ -143,6 +143,14 @@ impl LiveRouter {
     }
 
     async fn start_with(dir: &ConfigMapDir, tune: impl FnOnce(&mut RouterConfig)) -> LiveRouter {
+        LiveRouter::start_watching(dir.path(), tune).await
+    }
+
+    /// The router over the supergraph file `supergraph` (watched), with its two mock subgraphs.
+    pub(crate) async fn start_watching(
+        supergraph: PathBuf,
+        tune: impl FnOnce(&mut RouterConfig),
+    ) -> LiveRouter {
         let concurrency = Concurrency::default();
         let products = MockSubgraph::start(
             Dataset::default().root(
@@ -168,7 +176,7 @@ impl LiveRouter {
         )
         .await;
         let mut config = RouterConfig {
-            supergraph: dir.path(),
+            supergraph,
             ..RouterConfig::default()
         };
         config.reload.debounce_ms = 20;
@@ -189,7 +197,7 @@ impl LiveRouter {
     }
 
     /// POSTs a query: the status and the body.
-    async fn query(&self, query: &str) -> (u16, String) {
+    pub(crate) async fn query(&self, query: &str) -> (u16, String) {
         let send = self
             .http
             .post(format!("{}/graphql", self.base))
@@ -215,7 +223,7 @@ impl LiveRouter {
     }
 
     /// The supergraph `query` was answered from, or why the answer fits neither.
-    async fn version_of(&self, query: &str) -> Result<Version, String> {
+    pub(crate) async fn version_of(&self, query: &str) -> Result<Version, String> {
         let (status, body) = self.query(query).await;
         if status != 200 {
             return Err(format!("HTTP {status}: {body}"));
@@ -224,7 +232,7 @@ impl LiveRouter {
     }
 
     /// Waits until the router serves `version`.
-    async fn wait_for(&self, version: Version) {
+    pub(crate) async fn wait_for(&self, version: Version) {
         let deadline = Instant::now() + Duration::from_secs(15);
         while self.version_of(NEW_FIELD).await != Ok(version) {
             assert!(
@@ -236,7 +244,7 @@ impl LiveRouter {
     }
 
     /// Waits until `/metrics` counts `count` reloads with `result`.
-    async fn wait_for_reloads(&self, result: &str, count: &str) {
+    pub(crate) async fn wait_for_reloads(&self, result: &str, count: &str) {
         let line = format!("shopgraph_router_supergraph_reloads_total{{result=\"{result}\"}}");
         let deadline = Instant::now() + Duration::from_secs(15);
         while self.metric(&line).await != count {
@@ -249,7 +257,7 @@ impl LiveRouter {
     }
 
     /// The value of a `/metrics` line.
-    async fn metric(&self, line_start: &str) -> String {
+    pub(crate) async fn metric(&self, line_start: &str) -> String {
         let (_, text) = self.get("/metrics").await;
         text.lines()
             .find_map(|line| line.strip_prefix(line_start))
